@@ -1,0 +1,1 @@
+"""Thin front ends over :class:`retrieval.service.AnswerService`: CLI, REPL, Telegram."""
