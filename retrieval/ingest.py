@@ -123,6 +123,7 @@ class _Unit:
     newline: int  # source offset of the line break after this line (or len(source))
     heading: bool = False  # a markdown '#' heading
     bold: bool = False  # the whole line was **bold**
+    bullet: bool = False  # a markdown list item: always its own paragraph
 
     @property
     def text(self) -> str:
@@ -145,6 +146,7 @@ def _units(source: str) -> list[_Unit]:
                         newline=end,
                         heading=raw.startswith("#"),
                         bold=bool(re.fullmatch(r"(?:[-*]\s+)?\*\*.+\*\*|(?:[-*]\s+)?[^*]+\*\*", raw)),
+                        bullet=bool(re.match(r"[-*]\s", raw)),
                     )
                 )
         pos = end + 1
@@ -393,6 +395,7 @@ def _segment_headline_first(units: list[_Unit], markdown: bool) -> list[_Draft]:
             and not _is_byline(text)
             and not _is_label(text)
             and not unit.bold
+            and not unit.bullet
         )
         cur.add_line(unit.span, unit.newline, wrapped=wrapped)
         prev_bold = unit.bold

@@ -1,0 +1,67 @@
+"""Sentence embeddings for questions and archive passages, from one model loaded once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from retrieval.errors import ModelUnavailableError
+from retrieval.provision import E5_PROMPTS, model_identity, resolve_model
+from retrieval.settings import Settings
+
+
+class Embedder:
+    """E5 embeddings: questions get the ``query: `` prompt, passages ``passage: ``.
+
+    E5 was trained with these asymmetric prefixes; leaving them out costs retrieval quality, and
+    mixing them up silently halves it. The prompts come from the model folder
+    (``config_sentence_transformers.json``); an E5 folder that lacks them gets E5's, any other model
+    is encoded without a prefix.
+    """
+
+    identity: str
+    dimension: int
+
+    def __init__(self, settings: Settings, *, progress: Callable[[str], None] | None = None) -> None:
+        path = resolve_model(settings, progress=progress)
+        self.identity = model_identity(path)
+        # Imported here: sentence-transformers (torch, transformers) takes seconds to import, and
+        # front ends that never embed (e.g. `--help`) should not pay for it.
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        except Exception as error:  # noqa: BLE001 - a broken folder is the user's to fix; say which
+            raise ModelUnavailableError(f"Could not load the sentence model from {path}: {error}") from error
+        # A user folder is judged by its own name: NEWSQA_MODEL_PATH may hold a model that is not E5.
+        looks_e5 = "e5" in str(settings.model_path or settings.model_name).lower()
+        for name, prefix in E5_PROMPTS.items():
+            if looks_e5 and not model.prompts.get(name):
+                model.prompts[name] = prefix
+        limit = getattr(model.tokenizer, "model_max_length", 512) or 512
+        model.max_seq_length = min(512, int(limit))
+        self._model = model
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dimension = int(get_dim())
+
+    def encode_queries(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
+        """``(len(texts), dimension)`` float32, unit length; for questions."""
+        return self._encode(texts, "query", batch_size=batch_size, show_progress=False)
+
+    def encode_passages(self, texts: list[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        """``(len(texts), dimension)`` float32, unit length; for archive chunks."""
+        return self._encode(texts, "passage", batch_size=batch_size, show_progress=show_progress)
+
+    def _encode(self, texts: list[str], prompt_name: str, *, batch_size: int, show_progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            prompt_name=prompt_name if self._model.prompts.get(prompt_name) else None,
+            batch_size=batch_size,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

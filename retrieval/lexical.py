@@ -1,0 +1,125 @@
+"""Keyword search: jieba tokens scored with BM25 (bm25s).
+
+The dense model is good at meaning and weak at exact facts; this side is the opposite. It therefore
+protects what questions hinge on — numbers with their units, percentages, dates, Latin names — from
+being split apart, and learns the corpus' own place and organisation names (芦淞区, 中车株洲所…) as
+words, so "中车株洲所在" is not read as "中车 / 株洲 / 所在".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+
+import bm25s
+import jieba
+import numpy as np
+
+from retrieval.normalize import normalize
+
+jieba.setLogLevel(logging.WARNING)
+
+# Numbers keep their unit, percentages their sign, decimals their point: "42%", "1.43万亩", "2021年".
+_PROTECTED = re.compile(
+    r"\d+(?:[.,]\d+)*\s*(?:%|‰|[万亿千百]+)?(?:[年月日号时个家亩元吨人次起名米天户项倍岁斤台座条所批]|平方公里|小时|公里)?"
+    r"|[A-Za-z][A-Za-z0-9+\-]*"
+)
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+# Words that shape a question but never occur in its answer.
+STOPWORDS = frozenset(
+    """
+    的 了 是 在 和 与 及 或 也 都 就 而 被 把 让 对 为 以 于 从 向 将 等 其 之 这 那 该 此 有 个 着 过 吗 呢 吧 啊 呀
+    什么 多少 哪些 哪个 哪里 哪儿 哪天 哪年 哪一年 哪家 哪位 哪 谁 几 几个 多久 多长 多大 多高 多远 是否 是不是 有没有
+    怎么 怎样 如何 为何 为什么 何时 何地 何 啥 叫啥 请问 一下 呢 么 还是 时候 什么时候 是谁 有多 多 了解 知道
+    """.split()
+)
+_ORG_SUFFIX = re.compile(
+    r"[\u4e00-\u9fff]{2,6}?(?:集团|公司|股份|研究所|产研所|株洲所|区|县|市|镇|乡|村|街道|社区|园区|大厦|中心|学院|大学|医院|银行|法院|检察院|社科联|供销社|委员会)"
+)
+
+
+def corpus_vocabulary(texts: list[str], *, min_count: int = 2) -> list[str]:
+    """Local names worth teaching jieba: organisation/place-like strings that recur in the corpus
+    and that jieba would otherwise cut into pieces. Learned from the text, never typed by hand."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        for run in _CJK_RUN.findall(normalize(text)):
+            for m in _ORG_SUFFIX.finditer(run):
+                counts[m.group()] += 1
+    words = []
+    for word, n in counts.items():
+        if n >= min_count and len(jieba.lcut(word, HMM=False)) > 1:
+            words.append(word)
+    return sorted(words)
+
+
+class Tokenizer:
+    """Search tokens for BM25: normalized, protected spans kept whole, jieba on the Chinese runs."""
+
+    def __init__(self, user_words: list[str] | None = None) -> None:
+        self.user_words = list(user_words or [])
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for word in self.user_words:
+            self._jieba.add_word(word, freq=2000)
+
+    def tokens(self, text: str, *, drop_stopwords: bool = True) -> list[str]:
+        text = normalize(text).lower()
+        out: list[str] = []
+        pos = 0
+        for m in _PROTECTED.finditer(text):
+            out.extend(self._cjk_tokens(text[pos : m.start()]))
+            out.append(re.sub(r"\s+", "", m.group()))
+            pos = m.end()
+        out.extend(self._cjk_tokens(text[pos:]))
+        if drop_stopwords:
+            out = [t for t in out if t not in STOPWORDS]
+        return out
+
+    def _cjk_tokens(self, text: str) -> list[str]:
+        tokens: list[str] = []
+        for run in _CJK_RUN.findall(text):
+            tokens.extend(self._jieba.cut_for_search(run, HMM=True))
+        return tokens
+
+
+class LexicalIndex:
+    """BM25 over a list of texts, with save/load so large archives need not be re-tokenized."""
+
+    def __init__(self, tokenizer: Tokenizer, retriever: bm25s.BM25, size: int) -> None:
+        self.tokenizer = tokenizer
+        self.retriever = retriever
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: list[str], tokenizer: Tokenizer) -> LexicalIndex:
+        retriever = bm25s.BM25()
+        corpus = [tokenizer.tokens(t) or [""] for t in texts]
+        retriever.index(corpus, show_progress=False)
+        return cls(tokenizer, retriever, len(texts))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every text for ``query`` (zeros when no query word is in the corpus)."""
+        vocab = self.retriever.vocab_dict
+        tokens = [t for t in self.tokenizer.tokens(query) if t in vocab]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.retriever.save(str(directory / "bm25"))
+        (directory / "userdict.json").write_text(
+            json.dumps({"words": self.tokenizer.user_words, "size": self.size}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        meta = json.loads((directory / "userdict.json").read_text(encoding="utf-8"))
+        retriever = bm25s.BM25.load(str(directory / "bm25"))
+        return cls(Tokenizer(meta["words"]), retriever, int(meta["size"]))
