@@ -20,7 +20,7 @@ from retrieval.settings import Settings
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
     if getattr(args, "index", None):
-        overrides["index_dir"] = Path(args.index).resolve()
+        overrides["index_dir"] = Path(args.index).absolute()
     if getattr(args, "corpus", None):
         overrides["corpus_paths"] = [Path(p).resolve() for p in args.corpus]
     if getattr(args, "top_k", None):

@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, field
 class Passage:
     """One cited passage. ``quote`` is verbatim from the article (the sentence or two that answer);
     ``context`` is the surrounding chunk, also verbatim, and ``quote_start``/``quote_end`` locate the
-    quote inside ``context`` so a front end can highlight it without searching for it again."""
+    quote inside ``context`` so a front end can highlight it without searching for it again;
+    ``match_start``/``match_end`` locate the best-matching sentence inside ``quote``."""
 
     quote: str
     context: str
@@ -19,6 +20,13 @@ class Passage:
     source: str
     date: str | None
     score: float
+    # the sentence that matched best, inside ``quote`` (a quote may add a neighbouring sentence)
+    match_start: int = 0
+    match_end: int = -1
+
+    def __post_init__(self) -> None:
+        if self.match_end < 0:
+            object.__setattr__(self, "match_end", len(self.quote))
 
     def to_json(self) -> dict:
         return {

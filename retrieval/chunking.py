@@ -1,8 +1,8 @@
 """Cut articles into sentences (what we quote) and chunks (what gives a sentence its context).
 
 Both keep character offsets into ``Article.text``, so a quote is always a slice of the article and
-therefore verbatim. Bump ``CHUNKER_VERSION`` whenever the output for the same input changes: indexes
-built by another version are refused rather than silently mixed.
+therefore verbatim. Bump ``CHUNKER_VERSION`` whenever ingestion or chunking output for the same input
+changes: indexes built by another version are refused rather than silently mixed.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from dataclasses import dataclass
 
 from retrieval.ingest import Article
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "6"
 
-# A sentence ends after 。！？；… (and their ASCII cousins), together with any closing quotes or
-# brackets that follow, or at a paragraph break. An ASCII period ends a sentence only before a space.
-_BOUNDARY = re.compile(r"(?:[。！？!?；;]+|…+|\.(?=\s))[”’\"」』）)】]*|\n")
-_CLAUSE = re.compile(r"[，,、：:]")
-MAX_SENTENCE_CHARS = 120
+# A sentence ends after 。！？… (and their ASCII cousins), together with any closing quotes or
+# brackets that follow, or at a paragraph break. An ASCII period ends a sentence only after a word
+# and before a capital ("… in 2002. The plan"), so initials ("Andrew W. Mellon") stay whole.
+# Semicolons separate the items of one sentence ("…为3000万元以上；…"): a sentence is cut there (or
+# at a comma) only when it is too long to quote whole.
+_BOUNDARY = re.compile(r"(?:[。！？!?]+|…+|(?<=[a-z0-9]{2})\.(?=\s+[A-Z]))[”’\"」』）)】]*|\n")
+_CLAUSE = re.compile(r"[；;，,、：:]")
+MAX_SENTENCE_CHARS = 150
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,12 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     pieces: list[tuple[int, int]] = []
     while end - start > MAX_SENTENCE_CHARS:
         cut = None
-        for m in _CLAUSE.finditer(text, start + MAX_SENTENCE_CHARS // 3, start + MAX_SENTENCE_CHARS):
-            cut = m.end()
+        window = text[start + MAX_SENTENCE_CHARS // 3 : start + MAX_SENTENCE_CHARS]
+        for marks in ("；;", "，,、：:"):  # prefer the strongest break available
+            found = [start + MAX_SENTENCE_CHARS // 3 + i + 1 for i, c in enumerate(window) if c in marks]
+            if found:
+                cut = found[-1]
+                break
         if cut is None:
             cut = start + MAX_SENTENCE_CHARS
         pieces.append((start, cut))

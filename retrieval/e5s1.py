@@ -97,8 +97,10 @@ class E5S1File:
             raise E5S1FormatError("not an E5S1 model file (bad magic or truncated header)")
         try:
             self._parse()
-        except struct.error as error:  # reading past the end of a truncated file
-            raise E5S1FormatError(f"truncated E5S1 file: {error}") from error
+        except E5S1FormatError:
+            raise
+        except (struct.error, ValueError) as error:  # read past the end, or bytes that are not UTF-8
+            raise E5S1FormatError(f"truncated or corrupt E5S1 file: {error}") from error
 
     # -- parsing -------------------------------------------------------------------------------
     def _parse(self) -> None:
@@ -107,7 +109,8 @@ class E5S1File:
         eps, block = struct.unpack_from("<fi", buf, 36)
         if version != 1 or block != QK:
             raise E5S1FormatError(f"unsupported E5S1 version {version} / block size {block}")
-        if hidden % heads or hidden % QK or ff % QK:
+        sizes = (hidden, layers, heads, ff, vocab_rows, max_pos, type_vocab)
+        if min(sizes) <= 0 or hidden % heads or hidden % QK or ff % QK:
             raise E5S1FormatError(f"inconsistent shapes: hidden={hidden} heads={heads} intermediate={ff}")
         # eps is stored as float32; print it the way a config would spell it (1e-12, not 9.99e-13).
         self.header = Header(version, hidden, layers, heads, ff, vocab_rows, max_pos, type_vocab,
@@ -144,7 +147,9 @@ class E5S1File:
             dtype, count, offset, nbytes = struct.unpack_from("<BIQQ", buf, o)
             o += 21
             expected = 4 * count if dtype == _DTYPE_F32 else _Q4_BLOCK.itemsize * (count // QK)
-            if dtype not in (_DTYPE_F32, _DTYPE_Q4_0) or nbytes != expected or offset + nbytes > len(buf):
+            bad_blocks = dtype == _DTYPE_Q4_0 and count % QK
+            known = dtype in (_DTYPE_F32, _DTYPE_Q4_0)
+            if not known or bad_blocks or nbytes != expected or offset + nbytes > len(buf):
                 raise E5S1FormatError(f"tensor {name!r}: bad dtype/size/offset ({dtype}, {nbytes}, {offset})")
             tensors[name] = TensorEntry(name, dtype, count, offset, nbytes)
         self.tensors = tensors
@@ -222,7 +227,9 @@ def dequantize_q4_0(raw: bytes | memoryview, count: int) -> np.ndarray:
     return values.reshape(-1)
 
 
-def write_safetensors(fh: BinaryIO, tensors: Iterator[tuple[str, np.ndarray]], layout: list[tuple[str, tuple[int, ...]]]) -> None:
+def write_safetensors(
+    fh: BinaryIO, tensors: Iterator[tuple[str, np.ndarray]], layout: list[tuple[str, tuple[int, ...]]]
+) -> None:
     """Stream float32 tensors into a safetensors file without holding them all in memory.
 
     ``safetensors.numpy.save_file`` needs every tensor at once plus a byte copy of each, which doubles
@@ -243,7 +250,7 @@ def write_safetensors(fh: BinaryIO, tensors: Iterator[tuple[str, np.ndarray]], l
     for name, array in tensors:
         want_name, want_shape = next(expected)
         if name != want_name or array.shape != want_shape:
-            raise ValueError(f"tensor order/shape mismatch: got {name} {array.shape}, expected {want_name} {want_shape}")
+            raise ValueError(f"tensor {name} {array.shape} arrived where {want_name} {want_shape} was announced")
         fh.write(np.ascontiguousarray(array, dtype="<f4").data)
     if next(expected, None) is not None:
         raise ValueError("fewer tensors than announced in the safetensors header")

@@ -39,15 +39,27 @@ class Embedder:
         for name, prefix in E5_PROMPTS.items():
             if looks_e5 and not model.prompts.get(name):
                 model.prompts[name] = prefix
-        limit = getattr(model.tokenizer, "model_max_length", 512) or 512
-        model.max_seq_length = min(512, int(limit))
+        limits = (512, model.max_seq_length, getattr(model.tokenizer, "model_max_length", None))
+        model.max_seq_length = min(v for v in limits if isinstance(v, int) and v > 0)
         self._model = model
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dimension = int(get_dim())
 
     def encode_queries(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
-        """``(len(texts), dimension)`` float32, unit length; for questions."""
-        return self._encode(texts, "query", batch_size=batch_size, show_progress=False)
+        """``(len(texts), dimension)`` float32, unit length; for questions.
+
+        Runs on one thread. A question is a few dozen tokens: a second thread saves little when the
+        machine is idle, but when another process is busy (an index rebuild next to the running bot on
+        a 2-core box) OpenMP's spinning threads fight it and a 30 ms query took 0.1-0.7 s.
+        """
+        import torch
+
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self._encode(texts, "query", batch_size=batch_size, show_progress=False)
+        finally:
+            torch.set_num_threads(previous)
 
     def encode_passages(self, texts: list[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
         """``(len(texts), dimension)`` float32, unit length; for archive chunks."""

@@ -57,6 +57,11 @@ class Index:
     lexical: LexicalIndex
     chunk_of_sentence: np.ndarray  # for each sentence, the chunk used as its context
 
+    def __post_init__(self) -> None:
+        # flat indexes: keep the raw vectors at hand to score any candidate exactly
+        self.sentence_matrix = self.sentence_vectors.reconstruct_n(0, self.sentence_vectors.ntotal)
+        self.chunk_matrix = self.chunk_vectors.reconstruct_n(0, self.chunk_vectors.ntotal)
+
     def sentence_text(self, i: int) -> str:
         s = self.sentences[i]
         return self.articles[s.article].text[s.start : s.end]
@@ -104,6 +109,8 @@ def build_index(
     )
     progress(f"{len(corpus.articles)} articles, {len(sentences)} sentences, {len(chunks)} chunks")
 
+    if index_dir.exists() and not index_dir.is_symlink() and any(index_dir.iterdir()) and not (index_dir / MANIFEST).exists():
+        raise NewsqaError(f"Refusing to build into {index_dir}: it exists, is not empty and is not a newsqa index")
     versions = index_dir.parent / f"{index_dir.name}.versions"
     versions.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(versions)

@@ -269,10 +269,24 @@ def _clean_paragraph(span: _Span, pdf: bool) -> _Span:
 
 
 def _finish(draft: _Draft, source: str, source_text: str, pdf: bool) -> Article | None:
-    paragraphs = [(_clean_paragraph(p, pdf), nl) for p, nl in draft.paragraphs]
-    paragraphs = [(p, nl) for p, nl in paragraphs if p.text]
-    if not paragraphs:
+    body = [(_clean_paragraph(p, pdf), nl) for p, nl in draft.paragraphs]
+    body = [(p, nl) for p, nl in body if p.text]
+    if not body:
         return None
+    # Bylines are quotable too ("茶陵县政协委员 刘益华" answers "who suggested…"): each becomes a
+    # paragraph of its own, in source order, ended by a real white-space character of the source.
+    paragraphs: list[tuple[_Span, int]] = []
+    for p, nl in sorted(body + [(b.strip(), -1) for b in draft.byline if b.strip().text], key=lambda x: x[0].offs[0]):
+        if paragraphs and paragraphs[-1][1] == -1:
+            prev, _ = paragraphs.pop()
+            gap = [i for i in range(prev.offs[-1] + 1, p.offs[0]) if source_text[i].isspace()]
+            if gap:
+                paragraphs.append((prev, next((i for i in gap if source_text[i] == "\n"), gap[0])))
+            else:
+                p = prev + p
+        paragraphs.append((p, nl))
+    if paragraphs[-1][1] == -1:
+        paragraphs[-1] = (paragraphs[-1][0], paragraphs[-1][0].offs[-1] + 1)
     text, offsets = "", []
     for i, (p, nl) in enumerate(paragraphs):
         if i:

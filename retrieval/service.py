@@ -118,8 +118,9 @@ class AnswerService:
         return cls(settings, load_index(index_dir), embedder)
 
     def corpus_changes(self) -> list[str]:
-        """Corpus files edited, added or removed since the index was built (empty when current)."""
-        return corpus_changes(self.index.manifest, self.settings.corpus_paths)
+        """Files of the corpus this index was built from that were edited, added or removed since."""
+        built_from = [Path(p) for p in self.index.manifest.get("corpus_paths", [])]
+        return corpus_changes(self.index.manifest, built_from)
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         started = time.perf_counter()
@@ -127,7 +128,7 @@ class AnswerService:
         top_k = top_k or self.settings.top_k
         hits = self.searcher.search(question, limit=max(50, top_k * 10))
         answered = bool(hits) and hits[0].score >= self.settings.answer_threshold
-        passages = select_passages(self.index, hits, top_k)
+        passages = select_passages(self.index, hits, top_k, threshold=self.settings.answer_threshold)
         return Answer(
             question=question,
             answered=answered,
@@ -145,7 +146,7 @@ class AnswerService:
         sources = sorted({a.source for a in self.index.articles})
         return CorpusInfo(
             articles=len(self.index.articles),
-            issues=len(sources),
+            issues=len(m.get("files", {})) or len(sources),
             chunks=len(self.index.chunks),
             first_date=dates[0] if dates else None,
             last_date=dates[-1] if dates else None,

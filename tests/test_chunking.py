@@ -22,9 +22,9 @@ def untagged(s: str) -> str:
 
 
 def test_chinese_sentence_boundaries():
-    text = "他说：“我们来了。”大家很高兴！真的吗？是的；好……结束\n下一段"
+    text = "他说：“我们来了。”大家很高兴！真的吗？是的；好……结束\n下一段 In 2002. The end"
     parts = [text[s:e] for s, e in split_sentences(text)]
-    assert parts == ["他说：“我们来了。”", "大家很高兴！", "真的吗？", "是的；", "好……", "结束", "下一段"]
+    assert parts == ["他说：“我们来了。”", "大家很高兴！", "真的吗？", "是的；好……", "结束", "下一段 In 2002.", "The end"]
 
 
 def test_long_sentences_are_cut_at_clause_marks():
@@ -33,6 +33,8 @@ def test_long_sentences_are_cut_at_clause_marks():
     assert all(e - s <= MAX_SENTENCE_CHARS for s, e in spans)
     assert "".join(text[s:e] for s, e in spans) == text
     assert all(text[e - 1] in "，。" for s, e in spans)
+    listing = "；".join(["第一项内容比较长一些用来测试分号的切分规则"] * 8) + "。"
+    assert all(listing[e - 1] in "；。" for s, e in split_sentences(listing))
 
 
 def test_chunks_on_the_seeds_round_trip_to_verbatim_source_text():

@@ -1,0 +1,158 @@
+"""Fit the fusion weights and the "not found" threshold on question files, and show the evidence.
+
+    python scripts/tune_fusion.py --index var/index ../shared/eval/dev_seeds.jsonl \
+        [--set cmrc=var/cmrc/index:var/cmrc/questions.jsonl] [--holdout var/cmrc-half/index:questions.jsonl]
+
+For each question the candidate sentences and their features are computed once with the production
+code (retrieval.search.Searcher); then every weighting of a grid, and reciprocal rank fusion for
+comparison, is scored with the production passage selection. ``--holdout`` names an index built
+*without* the paragraphs its questions come from: those questions are unanswerable there, which gives
+the threshold many more negatives than the five of dev_seeds.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from retrieval.evaluation import load_questions, norm  # noqa: E402
+from retrieval.index import load_index  # noqa: E402
+from retrieval.quotes import PAIR_MARGIN, select_passages  # noqa: E402
+from retrieval.search import Candidates, Searcher, SearchWeights, rank  # noqa: E402
+from retrieval.settings import Settings  # noqa: E402
+
+
+def collect(index_dir: Path, qa_path: Path, embedder, limit: int | None = None):
+    index = load_index(index_dir)
+    searcher = Searcher(index, embedder)
+    items = load_questions(qa_path)[:limit]
+    rows = []
+    for item in items:
+        rows.append((item, searcher.candidates(item.question)))
+    return index, rows
+
+
+def score_set(index, rows, weights: SearchWeights, fuse=None, threshold=float("-inf"), pair_margin=PAIR_MARGIN):
+    """hit@1, hit@5, MRR@5 over answerable items and the top fused score of every item."""
+    hits1 = hits5 = mrr = 0.0
+    answerable = 0
+    tops: list[tuple[bool, float]] = []
+    for item, cand in rows:
+        hits = rank(cand, weights, limit=60) if fuse is None else fuse(cand)
+        passages = select_passages(index, hits, 5, threshold=threshold, pair_margin=pair_margin)
+        tops.append((item.kind != "unanswerable", hits[0].score if hits else 0.0))
+        if item.kind == "unanswerable":
+            continue
+        answerable += 1
+        answers = [norm(a) for a in item.answers]
+        for r, p in enumerate(passages, 1):
+            if p.source == item.source and any(a in norm(p.quote) for a in answers):
+                hits1 += r == 1
+                hits5 += 1
+                mrr += 1 / r
+                break
+    n = max(answerable, 1)
+    return hits1 / n, hits5 / n, mrr / n, tops
+
+
+def rrf(cand: Candidates, k: int = 60):
+    from retrieval.search import Hit
+
+    score = np.zeros(len(cand.ids))
+    for col in (cand.dense, cand.chunk, cand.coverage + cand.context_coverage):
+        order = np.argsort(-col, kind="stable")
+        ranks = np.empty(len(col))
+        ranks[order] = np.arange(1, len(col) + 1)
+        score += 1.0 / (k + ranks)
+    order = np.argsort(-score, kind="stable")[:60]
+    return [Hit(int(cand.ids[i]), float(score[i]), float(cand.dense[i]), float(cand.chunk[i]), float(cand.coverage[i])) for i in order]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("questions", help="dev questions (dev_seeds.jsonl format)")
+    ap.add_argument("--index", required=True)
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=INDEX:QUESTIONS", help="another set to fit on")
+    ap.add_argument("--holdout", metavar="INDEX:QUESTIONS", help="questions whose paragraphs the index lacks")
+    ap.add_argument("--limit", type=int, help="at most this many questions per set")
+    args = ap.parse_args()
+
+    from retrieval.embedding import Embedder
+
+    embedder = Embedder(Settings())
+    sets = {"dev": collect(Path(args.index), Path(args.questions), embedder, args.limit)}
+    for spec in args.set:
+        name, paths = spec.split("=", 1)
+        idx, qa = paths.split(":", 1)
+        sets[name] = collect(Path(idx), Path(qa), embedder, args.limit)
+    holdout = None
+    if args.holdout:
+        idx, qa = args.holdout.split(":", 1)
+        index, rows = collect(Path(idx), Path(qa), embedder, args.limit)
+        holdout = (index, [(replace(item, kind="unanswerable"), c) for item, c in rows])
+
+    grid = {
+        "chunk": [0.25, 0.5, 1.0],
+        "coverage": [0.0, 0.05, 0.1, 0.2],
+        "window_coverage": [0.0, 0.05, 0.1, 0.2],
+        "context_coverage": [0.0, 0.05, 0.1],
+        "answer_type": [0.02, 0.04, 0.08],
+    }
+    margins = [0.0, 0.02, 0.05, 0.1, 1.0]
+
+    def evaluate(w: SearchWeights, margin: float):
+        # threshold=inf: rank as if no other article had a passage worth answering with (the
+        # per-article cap then only orders, see retrieval.quotes); the threshold is fitted after
+        per = {
+            name: score_set(index, rows, w, pair_margin=margin, threshold=float("inf"))[:3]
+            for name, (index, rows) in sets.items()
+        }
+        return (sum(h1 + 0.5 * h5 for h1, h5, _ in per.values()), w, margin, per)
+
+    # weights first at a middle margin, then the margin for the ten best weightings
+    results = [evaluate(SearchWeights(**dict(zip(grid, v))), 1.0) for v in itertools.product(*grid.values())]
+    results.sort(key=lambda r: -r[0])
+    results += [evaluate(r[1], m) for r in results[:10] for m in margins if m != 1.0]
+    results.sort(key=lambda r: -r[0])
+    print("best weightings (dense=1):")
+    for total, w, margin, per in results[:10]:
+        desc = "  ".join(f"{n}: h1 {h1:.3f} h5 {h5:.3f} mrr {m:.3f}" for n, (h1, h5, m) in per.items())
+        weights = " ".join(f"{k}={getattr(w, k)}" for k in grid)
+        print(f"  {weights} pair_margin={margin}  {desc}")
+    rrf_desc = "  ".join(
+        f"{n}: h1 {h1:.3f} h5 {h5:.3f} mrr {m:.3f}"
+        for n, (index, rows) in sets.items()
+        for h1, h5, m, _ in [score_set(index, rows, SearchWeights(), fuse=rrf)]
+    )
+    print(f"reciprocal rank fusion (k=60):  {rrf_desc}")
+
+    best, margin = results[0][1], results[0][2]
+    print(f"\nthreshold for {best}, pair_margin={margin}:")
+    tops = []
+    for name, (index, rows) in sets.items():
+        tops += score_set(index, rows, best, pair_margin=margin)[3]
+    if holdout:
+        tops += score_set(holdout[0], holdout[1], best, pair_margin=margin)[3]
+    pos = np.array([s for ok, s in tops if ok])
+    neg = np.array([s for ok, s in tops if not ok])
+    print(f"  answerable top scores: n={len(pos)} p5={np.percentile(pos, 5):.3f} median={np.median(pos):.3f}")
+    if len(neg):
+        print(f"  unanswerable top scores: n={len(neg)} median={np.median(neg):.3f} p95={np.percentile(neg, 95):.3f}")
+    for t in np.arange(np.floor(pos.min() * 20) / 20, pos.max(), 0.01):
+        answered = float((pos >= t).mean())
+        declined = float((neg < t).mean()) if len(neg) else float("nan")
+        if answered < 0.9:
+            break
+        print(f"  threshold {t:.2f}: answerable answered {answered:.3f}, unanswerable declined {declined:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The answering service over the real seeds, with the real model and FAISS."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+from retrieval.errors import QuestionError
+from retrieval.ingest import ingest
+
+
+def norm(s: str) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", s))
+
+
+@pytest.fixture(scope="module")
+def sources(seed_settings):
+    return ingest(seed_settings.corpus_paths).sources
+
+
+def test_the_readme_question(seed_service):
+    answer = seed_service.ask("高新大厦有多高?")
+    assert answer.answered and answer.language == "zh"
+    first = answer.passages[0]
+    assert "168米" in norm(first.quote)
+    assert first.title == "“武广地标”转型记"
+    assert first.source.startswith("004_")
+    assert first.date == "12月22日"
+
+
+def test_quotes_are_verbatim_short_and_located_in_their_context(seed_service, sources):
+    for question in ["高新大厦有多高?", "张安洲累计志愿服务时长有多少?", "株洲产研所培育出了什么系列品牌?"]:
+        answer = seed_service.ask(question)
+        assert answer.passages
+        for p in answer.passages:
+            assert norm(p.quote) in norm(sources[p.source])
+            assert p.context[p.quote_start : p.quote_end] == p.quote
+            assert 0 <= p.match_start < p.match_end <= len(p.quote)
+            assert len(p.quote) <= 200
+        scores = [p.score for p in answer.passages]
+        assert scores == sorted(scores, reverse=True) or len({p.title for p in answer.passages}) > 1
+
+
+def test_passages_do_not_repeat_themselves(seed_service):
+    answer = seed_service.ask("其次是创新废土废渣处置模式", top_k=5)
+    quotes = [norm(p.quote) for p in answer.passages]
+    assert len(quotes) == len(set(quotes))
+    assert not any(a in b for i, a in enumerate(quotes) for j, b in enumerate(quotes) if i != j)
+
+
+def test_traditional_and_full_width_questions_find_the_same_passage(seed_service):
+    simplified = seed_service.ask("株洲硬质合金产量占全国多少")
+    traditional = seed_service.ask("株洲硬質合金產量佔全國多少")
+    assert "42%" in norm(simplified.passages[0].quote)
+    assert traditional.passages[0].quote == simplified.passages[0].quote
+
+
+def test_english_question_about_a_chinese_article(seed_service):
+    answer = seed_service.ask("How many days did it take to build Sany Silicon Energy's 5GW Zhuzhou base?")
+    assert answer.language == "en"
+    assert any("152天" in norm(p.quote) for p in answer.passages)
+
+
+def test_a_question_the_paper_never_answers_is_declined(seed_service):
+    answer = seed_service.ask("株洲到长沙坐高铁要多久")
+    assert not answer.answered
+    assert answer.passages == []
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "Please type a question"), ("   \n ", "Please type a question"), ("😀🎉👍", "in words"), ("问" * 501, "too long")],
+)
+def test_unaskable_questions_get_a_clear_error(seed_service, question, message):
+    with pytest.raises(QuestionError, match=message):
+        seed_service.ask(question)
+
+
+def test_top_k(seed_service):
+    assert len(seed_service.ask("株洲", top_k=8).passages) == 8
+
+
+def test_corpus_info(seed_service):
+    info = seed_service.info()
+    assert (info.articles, info.issues) == (48, 5)
+    assert info.first_date and info.last_date
+    assert "multilingual-e5-small" in info.model
