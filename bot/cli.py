@@ -122,7 +122,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             updates["index_dir"] = out / "index"
         settings = settings.model_copy(update=updates)
     items = load_questions(qa_path)
-    if args.squad or args.rebuild:
+    if args.rebuild:
         from retrieval.service import build
 
         build(settings, progress=_progress)

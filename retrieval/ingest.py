@@ -308,7 +308,8 @@ def _finish(draft: _Draft, source: str, source_text: str, pdf: bool) -> Article 
         title = first[:24] + ("…" if len(first) > 24 else "")
     byline = join(draft.byline)
     date = None
-    m = _DATE.search(byline) or _DATE.search(text[:40])
+    # the dateline: in the byline (新华社北京12月22日电) or opening the first paragraph (1月31日,…)
+    m = _DATE.search(byline) or _DATE.search(body[0][0].text[:16])
     if m:
         year, month, day = m.groups()
         date = (f"{year}年" if year else "") + f"{int(month)}月{int(day)}日"

@@ -49,16 +49,28 @@ _ORG_SUFFIX = re.compile(
 
 def corpus_vocabulary(texts: list[str], *, min_count: int = 2) -> list[str]:
     """Local names worth teaching jieba: organisation/place-like strings that recur in the corpus
-    and that jieba would otherwise cut into pieces. Learned from the text, never typed by hand."""
+    and that jieba would otherwise cut into pieces. Learned from the text, never typed by hand: a
+    candidate must start and end on jieba's own word boundaries and not start with a verb,
+    preposition or adverb ("在荷塘区", "坚持以人民为中心" are phrases, not names)."""
+    import jieba.posseg
+
     counts: Counter[str] = Counter()
     for text in texts:
         for run in _CJK_RUN.findall(normalize(text)):
+            bounds, pos = {0}, 0
+            for word in jieba.lcut(run, HMM=False):
+                pos += len(word)
+                bounds.add(pos)
             for m in _ORG_SUFFIX.finditer(run):
-                counts[m.group()] += 1
+                if m.start() in bounds and m.end() in bounds:
+                    counts[m.group()] += 1
     words = []
     for word, n in counts.items():
-        if n >= min_count and len(jieba.lcut(word, HMM=False)) > 1:
-            words.append(word)
+        if n < min_count or len(jieba.lcut(word, HMM=False)) < 2:
+            continue
+        if next(iter(jieba.posseg.cut(word, HMM=False))).flag[:1] in {"v", "p", "d", "c", "r"}:
+            continue
+        words.append(word)
     return sorted(words)
 
 
@@ -72,36 +84,29 @@ class Tokenizer:
         for word in self.user_words:
             self._jieba.add_word(word, freq=2000)
 
-    def tokens(self, text: str, *, drop_stopwords: bool = True) -> list[str]:
+    def tokens(self, text: str) -> list[str]:
+        """Search tokens (jieba's search mode: long words and their parts), stopwords dropped."""
+        return [t for t in self._split(text, search=True) if t not in STOPWORDS]
+
+    def terms(self, question: str) -> list[str]:
+        """The question's keywords, each once, segmented without overlaps (for evidence weighting)."""
+        words = self._split(question, search=False)
+        return list(dict.fromkeys(t for t in words if t not in STOPWORDS and t not in _ENGLISH_STOPWORDS))
+
+    def _split(self, text: str, *, search: bool) -> list[str]:
         text = normalize(text).lower()
         out: list[str] = []
         pos = 0
         for m in _PROTECTED.finditer(text):
-            out.extend(self._cjk_tokens(text[pos : m.start()]))
+            out.extend(self._cjk_tokens(text[pos : m.start()], search=search))
             out.append(re.sub(r"\s+", "", m.group()))
             pos = m.end()
-        out.extend(self._cjk_tokens(text[pos:]))
-        if drop_stopwords:
-            out = [t for t in out if t not in STOPWORDS]
+        out.extend(self._cjk_tokens(text[pos:], search=search))
         return out
 
-    def _cjk_tokens(self, text: str, *, search: bool = True) -> list[str]:
-        tokens: list[str] = []
-        for run in _CJK_RUN.findall(text):
-            tokens.extend(self._jieba.cut_for_search(run, HMM=True) if search else self._jieba.lcut(run, HMM=True))
-        return tokens
-
-    def terms(self, question: str) -> list[str]:
-        """The question's keywords, each once, segmented without overlaps (for evidence weighting)."""
-        text = normalize(question).lower()
-        out: list[str] = []
-        pos = 0
-        for m in _PROTECTED.finditer(text):
-            out.extend(self._cjk_tokens(text[pos : m.start()], search=False))
-            out.append(re.sub(r"\s+", "", m.group()))
-            pos = m.end()
-        out.extend(self._cjk_tokens(text[pos:], search=False))
-        return list(dict.fromkeys(t for t in out if t not in STOPWORDS and t not in _ENGLISH_STOPWORDS))
+    def _cjk_tokens(self, text: str, *, search: bool) -> list[str]:
+        cut = self._jieba.cut_for_search if search else self._jieba.lcut
+        return [t for run in _CJK_RUN.findall(text) for t in cut(run, HMM=True)]
 
 
 class LexicalIndex:

@@ -19,7 +19,8 @@ from retrieval.search import Hit
 MAX_QUOTE_CHARS = 200
 SHORT_SENTENCE = 20
 PER_ARTICLE = 2
-PAIR_MARGIN = 0.03  # a neighbour within this much of the best sentence's score is quoted with it
+PAIR_MARGIN = 0.05  # a neighbour within this much of the best sentence's score is quoted with it
+COMPETITIVE = 0.05  # another article's passage this far below the best is not worth a slot over it
 
 
 def _key(text: str) -> str:
@@ -71,10 +72,19 @@ def passage_for(index: Index, hit: Hit, scores: dict[int, float] | None = None, 
 
 
 def select_passages(
-    index: Index, hits: list[Hit], top_k: int, *, threshold: float = float("-inf"), pair_margin: float = PAIR_MARGIN
+    index: Index,
+    hits: list[Hit],
+    top_k: int,
+    *,
+    threshold: float = float("-inf"),
+    pair_margin: float = PAIR_MARGIN,
+    competitive: float = COMPETITIVE,
 ) -> list[Passage]:
     """The best ``top_k`` distinct passages. An article's passages beyond ``PER_ARTICLE`` wait until
-    no other article has a passage scoring at least ``threshold`` (i.e. one worth answering with)."""
+    no other article has a competitive passage: one scoring at least ``threshold`` (worth answering
+    with) and within ``competitive`` of the best."""
+    if hits:
+        threshold = max(threshold, hits[0].score - competitive)
     scores = {h.sentence: h.score for h in hits}
     chosen: list[Passage] = []
     keys: list[str] = []

@@ -27,10 +27,13 @@ class SearchWeights:
 
     dense: float = 1.0
     chunk: float = 0.5
-    coverage: float = 0.2
-    window_coverage: float = 0.0
-    context_coverage: float = 0.1
-    answer_type: float = 0.03
+    coverage: float = 0.0
+    window_coverage: float = 0.1
+    context_coverage: float = 0.05
+    answer_type: float = 0.04
+    # confidence = best fused score - unknown_penalty * (share of the question's keyword weight
+    # that occurs nowhere in the corpus): "出生", "高铁" in a paper that never used them
+    unknown_penalty: float = 0.5
     candidates: int = 100
 
 
@@ -55,6 +58,7 @@ class Candidates:
     context_coverage: np.ndarray
     answer_type: np.ndarray
     language: str
+    unknown: float = 0.0  # share of the question's keyword weight absent from the whole corpus
 
 
 class Searcher:
@@ -74,9 +78,11 @@ class Searcher:
             [index.sentence_text(i) for i in range(self._n)], contexts, [s.article for s in index.sentences]
         )
 
-    def search(self, question: str, *, limit: int = 50) -> list[Hit]:
-        """Sentences ranked by fused score, best first."""
-        return rank(self.candidates(question), self.weights, limit=limit)
+    def search(self, question: str, *, limit: int = 50) -> tuple[list[Hit], float]:
+        """Sentences ranked by fused score, best first, and the confidence that the best answers."""
+        cand = self.candidates(question)
+        hits = rank(cand, self.weights, limit=limit)
+        return hits, confidence(hits, cand, self.weights)
 
     def query_terms(self, question: str) -> list[str]:
         """The keywords whose presence counts as evidence. For English questions only the words the
@@ -111,7 +117,10 @@ class Searcher:
         chunk = np.asarray([chunk_cos[(starts <= i) & (ends > i)].max() for i in ids], dtype=np.float32)
         kinds = question_types(question)
         answer_type = np.asarray([type_match(kinds, index.sentence_text(int(i))) for i in ids], dtype=np.float32)
+        weights = [self.terms.idf(t) for t in terms]
+        unknown = sum(w_ for t, w_ in zip(terms, weights) if not self.terms.document_frequency(t)) / (sum(weights) or 1)
         return Candidates(
+            unknown=unknown,
             ids=ids,
             dense=dense.astype(np.float32),
             chunk=chunk,
@@ -134,3 +143,8 @@ def rank(c: Candidates, w: SearchWeights, *, limit: int = 50) -> list[Hit]:
     )
     order = np.argsort(-fused, kind="stable")[:limit]
     return [Hit(int(c.ids[i]), float(fused[i]), float(c.dense[i]), float(c.chunk[i]), float(c.coverage[i])) for i in order]
+
+
+def confidence(hits: list[Hit], c: Candidates, w: SearchWeights) -> float:
+    """How sure the best hit answers: compared with the "not found" threshold in Settings."""
+    return (hits[0].score if hits else 0.0) - w.unknown_penalty * c.unknown

@@ -126,8 +126,8 @@ class AnswerService:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         top_k = top_k or self.settings.top_k
-        hits = self.searcher.search(question, limit=max(50, top_k * 10))
-        answered = bool(hits) and hits[0].score >= self.settings.answer_threshold
+        hits, confidence = self.searcher.search(question, limit=max(50, top_k * 10))
+        answered = bool(hits) and confidence >= self.settings.answer_threshold
         passages = select_passages(self.index, hits, top_k, threshold=self.settings.answer_threshold)
         return Answer(
             question=question,

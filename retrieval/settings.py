@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=50)
     # Below this fused score the best evidence is too weak to quote: the answer is "not found".
-    answer_threshold: float = 1.0
+    answer_threshold: float = 1.19
     max_question_chars: int = Field(500, ge=10)
 
     chunk_max_chars: int = Field(300, ge=50)

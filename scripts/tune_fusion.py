@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from retrieval.evaluation import load_questions, norm  # noqa: E402
 from retrieval.index import load_index  # noqa: E402
 from retrieval.quotes import PAIR_MARGIN, select_passages  # noqa: E402
-from retrieval.search import Candidates, Searcher, SearchWeights, rank  # noqa: E402
+from retrieval.search import Candidates, Searcher, SearchWeights, confidence, rank  # noqa: E402
 from retrieval.settings import Settings  # noqa: E402
 
 
@@ -47,7 +47,7 @@ def score_set(index, rows, weights: SearchWeights, fuse=None, threshold=float("-
     for item, cand in rows:
         hits = rank(cand, weights, limit=60) if fuse is None else fuse(cand)
         passages = select_passages(index, hits, 5, threshold=threshold, pair_margin=pair_margin)
-        tops.append((item.kind != "unanswerable", hits[0].score if hits else 0.0))
+        tops.append((item.kind != "unanswerable", confidence(hits, cand, weights)))
         if item.kind == "unanswerable":
             continue
         answerable += 1
@@ -134,7 +134,7 @@ def main() -> int:
     print(f"reciprocal rank fusion (k=60):  {rrf_desc}")
 
     best, margin = results[0][1], results[0][2]
-    print(f"\nthreshold for {best}, pair_margin={margin}:")
+    print(f"\nthreshold on confidence (best fused - unknown_penalty * unknown keyword share) for {best}, pair_margin={margin}:")
     tops = []
     for name, (index, rows) in sets.items():
         tops += score_set(index, rows, best, pair_margin=margin)[3]

@@ -31,11 +31,11 @@ def index_dir(seed_service, seed_settings):
 
 
 def test_batch_json_mode_answers_every_line_with_one_model_load(index_dir):
-    questions = "高新大厦有多高?\n\n株洲到长沙坐高铁要多久\n" + "问" * 600 + "\nWho introduced the rapeseed planting base at Xujiatang Village?\n"
+    questions = "高新大厦有多高?\n\n火星上有没有水?\n" + "问" * 600 + "\nWho introduced the rapeseed planting base at Xujiatang Village?\n"
     result = newsqa("ask", "--json", "--index", index_dir, "--top-k", "3", stdin=questions)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [x["question"] for x in lines][:2] == ["高新大厦有多高?", "株洲到长沙坐高铁要多久"]
+    assert [x["question"] for x in lines][:2] == ["高新大厦有多高?", "火星上有没有水?"]
     assert len(lines) == 4  # the empty line is skipped, every other line answered in order
     first = lines[0]
     assert set(first) == {"question", "answered", "passages"}

@@ -63,10 +63,12 @@ def test_english_question_about_a_chinese_article(seed_service):
     assert any("152天" in norm(p.quote) for p in answer.passages)
 
 
-def test_a_question_the_paper_never_answers_is_declined(seed_service):
-    answer = seed_service.ask("株洲到长沙坐高铁要多久")
+@pytest.mark.parametrize(("question", "language"), [("火星上有没有水?", "zh"), ("What is the capital of France?", "en")])
+def test_a_question_the_paper_never_answers_is_declined(seed_service, question, language):
+    answer = seed_service.ask(question)
     assert not answer.answered
     assert answer.passages == []
+    assert answer.language == language
 
 
 @pytest.mark.parametrize(

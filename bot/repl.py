@@ -1,0 +1,195 @@
+"""The terminal front end: ask questions in a loop, read quotes with the matched sentence lit up.
+
+``run_repl`` is for people at a terminal: line editing and a persistent history through the
+stdlib ``readline``, Ctrl-C to drop the current line, Ctrl-D to leave. ``print_answer`` is the
+same rendering for one-shot use (``newsqa ask``). All paper text goes through ``rich.text.Text``,
+never through rich markup, so a ``[bold]`` in an article or a question prints as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from rich.console import Console
+from rich.text import Text
+
+from bot import formatting as fmt
+from retrieval.answers import Answer, CorpusInfo
+from retrieval.errors import NewsqaError
+from retrieval.settings import Settings
+
+if TYPE_CHECKING:
+    from retrieval.service import AnswerService
+
+log = logging.getLogger(__name__)
+
+PROMPT = "newsqa> "
+HISTORY_FILE = "repl_history"
+HISTORY_LENGTH = 1000
+QUOTE_STYLE = "bold yellow"
+MAX_SOURCES = 50
+
+HELP = """\
+Type a question in Chinese or English and press Enter. 输入中文或英文问题后回车。
+  :sources N   show N passages for the last question · 上一个问题显示 N 条
+  :about       what the archive holds · 资料库信息
+  :help        this help · 帮助
+  :quit        leave (or Ctrl-D) · 退出
+Ctrl-C clears the current line. Up/Down walk through earlier questions."""
+
+
+def print_answer(answer: Answer, console: Console | None = None, limit: int | None = None) -> None:
+    """Print an answer for a person: each passage's context with the quote highlighted, its
+    headline · source · date underneath; or a plain "not found" in the question's language."""
+    console = console or Console()
+    if not answer.answered or not answer.passages:
+        console.print(Text(fmt.not_found_text(answer.language, answer.question), style="yellow"))
+        return
+    passages = answer.passages if limit is None else answer.passages[:limit]
+    console.print(Text(fmt.answer_header(answer), style="bold"))
+    for number, passage in enumerate(passages, 1):
+        h = fmt.highlight(passage)
+        body = Text(f"{number}. ", style="bold")
+        body.append(("…" if h.cut_before else "") + h.before)
+        body.append(h.quote, style=QUOTE_STYLE)
+        body.append(h.after + ("…" if h.cut_after else ""))
+        console.print()
+        console.print(body)
+        console.print(Text("   — " + fmt.source_line(passage), style="dim"))
+    console.print()
+    noun = "passage" if len(passages) == 1 else "passages"
+    console.print(Text(f"{len(passages)} {noun} · {answer.seconds:.2f} s", style="dim"))
+
+
+def print_banner(info: CorpusInfo, console: Console) -> None:
+    console.print(Text(f"{fmt.PAPER} · newsqa", style="bold"))
+    for line in fmt.about_lines(info):
+        console.print(Text(line, style="dim"))
+    console.print(Text("Ask a question (:help for commands, Ctrl-D to quit). 请提问。", style="dim"))
+
+
+class _History:
+    """readline history kept in a file under the cache dir, so questions survive sessions."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            import readline  # noqa: F401 - importing it is what enables line editing in input()
+        except ImportError:  # e.g. Windows without pyreadline: plain input() still works
+            self.readline = None
+            return
+        self.readline = readline
+        readline.set_history_length(HISTORY_LENGTH)
+        readline.set_auto_history(True)
+        try:
+            readline.read_history_file(path)
+        except (FileNotFoundError, OSError):
+            pass
+
+    def save(self) -> None:
+        if self.readline is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.readline.write_history_file(self.path)
+        except OSError as err:  # a read-only home must not turn quitting into a crash
+            log.warning("Could not save the REPL history to %s: %s", self.path, err)
+
+
+class Repl:
+    """One session's state: the service, where output goes, and the last question asked."""
+
+    def __init__(self, service: "AnswerService", settings: Settings, console: Console) -> None:
+        self.service = service
+        self.settings = settings
+        self.console = console
+        self.last: Answer | None = None
+
+    def handle(self, line: str) -> bool:
+        """Act on one input line; False means the session is over."""
+        line = line.strip()
+        if not line:
+            return True
+        if line.startswith(":"):
+            return self.command(line[1:])
+        self.ask(line)
+        return True
+
+    def ask(self, question: str, top_k: int | None = None) -> None:
+        try:
+            answer = self.service.ask(question, top_k=top_k)
+        except NewsqaError as err:  # too long, empty...: the message says what to do
+            self.console.print(Text(str(err), style="red"))
+            return
+        self.last = answer
+        print_answer(answer, self.console)
+
+    def command(self, text: str) -> bool:
+        name, _, arg = text.strip().partition(" ")
+        name = name.lower()
+        if name in ("q", "quit", "exit"):
+            return False
+        if name in ("h", "help", "?"):
+            self.console.print(Text(HELP))
+        elif name == "about":
+            print_banner(self.service.info(), self.console)
+        elif name == "sources":
+            self.sources(arg.strip())
+        else:
+            self.console.print(Text(f"Unknown command :{name} — type :help", style="red"))
+        return True
+
+    def sources(self, arg: str) -> None:
+        """``:sources N``: N passages for the last question - from the last answer when it has
+        that many, otherwise by asking again with ``top_k=N``."""
+        if self.last is None:
+            self.console.print(Text("Ask a question first. 请先提问。", style="red"))
+            return
+        try:
+            n = int(arg)
+            if not 1 <= n <= MAX_SOURCES:
+                raise ValueError
+        except ValueError:
+            self.console.print(Text(f"Usage: :sources N   (1–{MAX_SOURCES})", style="red"))
+            return
+        if n <= len(self.last.passages) and self.last.answered:
+            print_answer(self.last, self.console, limit=n)
+        else:
+            self.ask(self.last.question, top_k=n)
+
+
+def run_repl(
+    service: "AnswerService",
+    settings: Settings,
+    *,
+    console: Console | None = None,
+    input_fn: Callable[[str], str] | None = None,
+) -> None:
+    """Read questions until ``:quit`` or Ctrl-D. ``input_fn`` replaces ``input`` (tests feed
+    scripted lines through it; with it, no readline history is read or written)."""
+    console = console or Console()
+    history = None if input_fn is not None else _History(settings.cache_dir / HISTORY_FILE)
+    read = input_fn or input
+    repl = Repl(service, settings, console)
+    print_banner(service.info(), console)
+    try:
+        while True:
+            try:
+                line = read(PROMPT)
+            except KeyboardInterrupt:  # Ctrl-C: drop this line, keep the session
+                console.print()
+                continue
+            except EOFError:  # Ctrl-D
+                console.print()
+                break
+            try:
+                if not repl.handle(line):
+                    break
+            except KeyboardInterrupt:  # Ctrl-C while a question runs: give up on it
+                console.print(Text("(cancelled)", style="dim"))
+    finally:
+        if history is not None:
+            history.save()
+    console.print(Text("再见 · Bye.", style="dim"))

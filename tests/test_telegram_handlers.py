@@ -1,0 +1,348 @@
+"""Handler tests in python-telegram-bot's own style: an offline bot (its HTTP layer replaced by the
+in-process fake Bot API, no sockets), updates constructed from PTB objects and fed to
+``Application.process_update``, assertions on the Bot API calls the handlers made.
+The answering service is the real one over the seed issues."""
+
+from __future__ import annotations
+
+import datetime as dtm
+import itertools
+import logging
+
+import pytest
+from pydantic import SecretStr
+from telegram import CallbackQuery, Chat, Message, MessageEntity, Sticker, Update, User
+
+from bot import formatting as fmt
+from bot import telegram_bot as tb
+from retrieval.settings import Settings
+from telegram_harness import BOT_USER, TOKEN, FakeBotAPI, InProcessRequest
+
+USER = User(1001, "Reader", False)
+OTHER = User(1002, "Other", False)
+PRIVATE = Chat(1001, Chat.PRIVATE)
+GROUP = Chat(-500, Chat.SUPERGROUP, title="Readers")
+ZH_QUESTION = "高新大厦有多高？"
+_ids = itertools.count(1)
+
+
+def bot_settings(service, **overrides) -> Settings:
+    values = {"telegram_token": SecretStr(TOKEN), **overrides}
+    return service.settings.model_copy(update=values)
+
+
+@pytest.fixture
+def api() -> FakeBotAPI:
+    return FakeBotAPI()
+
+
+@pytest.fixture
+def clock():
+    now = [1000.0]
+    return now
+
+
+async def started(service, api, **overrides):
+    clock = overrides.pop("clock", None)
+    app = tb.build_application(
+        service, bot_settings(service, **overrides), request=InProcessRequest(api),
+        **({"clock": lambda: clock[0]} if clock else {}),
+    )
+    await app.initialize()
+    return app
+
+
+@pytest.fixture
+async def app(seed_service, api):
+    application = await started(seed_service, api)
+    yield application
+    await application.shutdown()
+
+
+def make_message(app, text=None, *, chat=PRIVATE, user=USER, reply_to=None, **fields) -> Message:
+    entities = []
+    if text and text.startswith("/"):
+        entities.append(MessageEntity(MessageEntity.BOT_COMMAND, 0, len(text.split()[0])))
+    if text and "@" in text:
+        at = text.index("@")
+        if not text.startswith("/"):
+            entities.append(MessageEntity(MessageEntity.MENTION, fmt.telegram_length(text[:at]),
+                                          len(text[at:].split()[0])))
+    message = Message(
+        next(_ids), dtm.datetime.now(dtm.timezone.utc), chat, from_user=user, text=text,
+        entities=entities or None, reply_to_message=reply_to, **fields,
+    )
+    message.set_bot(app.bot)
+    return message
+
+
+async def send(app, text=None, **kwargs) -> Message:
+    message = make_message(app, text, **kwargs)
+    await app.process_update(Update(next(_ids), message=message))
+    return message
+
+
+def bot_message(app, call) -> Message:
+    message = Message.de_json(call.result, app.bot)
+    return message
+
+
+async def press(app, call, data: str | None = None, user=USER) -> None:
+    message = bot_message(app, call)
+    button = call.params["reply_markup"]["inline_keyboard"][0][0]
+    query = CallbackQuery(str(next(_ids)), user, "ci", message=message,
+                          data=data or button["callback_data"])
+    query.set_bot(app.bot)
+    await app.process_update(Update(next(_ids), callback_query=query))
+
+
+def texts(api) -> list[str]:
+    return [c.params["text"] for c in api.sent()]
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+async def test_start_says_what_the_bot_is_with_an_example(app, api):
+    await send(app, "/start")
+    [text] = texts(api)
+    assert "株洲日报" in text and "verbatim" in text and ZH_QUESTION in text
+    assert api.sent()[0].params["parse_mode"] == "HTML"
+    assert fmt.telegram_html_problems(text) == []
+
+
+async def test_help_lists_commands_and_limits(app, api, seed_service):
+    await send(app, "/help")
+    [text] = texts(api)
+    for command in ("/sources", "/about", "/help"):
+        assert command in text
+    assert str(seed_service.settings.max_question_chars) in text
+
+
+async def test_about_reports_the_corpus(app, api, seed_service):
+    info = seed_service.info()
+    await send(app, "/about")
+    [text] = texts(api)
+    assert f"Articles 文章: {info.articles}" in text and f"Issues 期数: {info.issues}" in text
+    assert info.model in text
+    if info.first_date:
+        assert info.first_date in text
+
+
+async def test_unknown_command_in_private_chat(app, api):
+    await send(app, "/frobnicate")
+    assert "/help" in texts(api)[0]
+
+
+async def test_commands_for_another_bot_in_a_group_are_ignored(app, api):
+    await send(app, "/start@some_other_bot", chat=GROUP)
+    await send(app, "/frobnicate", chat=GROUP)
+    assert texts(api) == []
+
+
+# -- questions -----------------------------------------------------------------------------
+
+
+async def test_question_is_answered_with_the_quote_in_bold(app, api):
+    question = await send(app, ZH_QUESTION)
+    first = api.sent()[0]
+    assert first.params["reply_parameters"]["message_id"] == question.message_id
+    text = first.params["text"]
+    assert "168" in text and "“武广地标”转型记" in text
+    bold = [seg for seg in text.split("<b>")[2:] if "168" in seg]
+    assert bold, "the sentence with the answer is the bold one"
+    assert fmt.telegram_html_problems(text) == []
+
+
+async def test_unanswerable_question_says_not_found_without_quotes(app, api):
+    await send(app, "火星上有没有水?")
+    [call] = api.sent()
+    assert "没有找到" in call.params["text"]
+    assert "<blockquote>" not in call.params["text"]
+    assert "reply_markup" not in call.params
+
+
+async def test_more_button_pages_through_the_rest(app, api):
+    await send(app, ZH_QUESTION)
+    first = api.sent()[-1]
+    markup = first.params.get("reply_markup")
+    if not markup:
+        pytest.skip("the answer fits on one page")
+    await press(app, first)
+    assert api.calls_to("answerCallbackQuery")
+    [edit] = api.calls_to("editMessageReplyMarkup")
+    assert edit.params["message_id"] == first.result["message_id"]
+    assert "reply_markup" not in edit.params or not edit.params["reply_markup"]
+    second = api.sent()[-1]
+    assert second is not first and "<blockquote>" in second.params["text"]
+    assert "条，共" in second.params["text"]
+
+
+async def test_an_old_more_button_does_not_page_a_newer_answer(app, api):
+    await send(app, ZH_QUESTION)
+    first = api.sent()[-1]
+    if not first.params.get("reply_markup"):
+        pytest.skip("the answer fits on one page")
+    await send(app, "How tall is the Gaoxin Building?")
+    sent_before = len(api.sent())
+    await press(app, first)
+    assert len(api.sent()) == sent_before
+    [answer] = api.calls_to("answerCallbackQuery")
+    assert "expired" in answer.params["text"]
+
+
+async def test_sources_pages_and_sources_n_asks_again(app, api):
+    await send(app, "/sources")
+    assert "Ask a question first" in texts(api)[-1]
+    await send(app, ZH_QUESTION)
+    n_before = len(api.sent())
+    await send(app, "/sources 8")
+    assert len(api.sent()) > n_before
+    assert "<blockquote>" in texts(api)[-1] or "No more" in texts(api)[-1]
+    await send(app, "/sources x")
+    assert "Usage" in texts(api)[-1]
+
+
+async def test_too_long_empty_and_symbol_questions_are_refused(app, api):
+    await send(app, "高" * 5000)
+    await send(app, "   ")
+    await send(app, "😀😀😀")
+    long_reply, empty_reply, emoji_reply = texts(api)
+    assert "too long" in long_reply and "<blockquote>" not in long_reply
+    assert "question" in empty_reply.lower()
+    assert "<blockquote>" not in emoji_reply
+    assert all(fmt.telegram_html_problems(t) == [] for t in texts(api))
+
+
+async def test_html_in_the_question_is_escaped(app, api):
+    await send(app, "<b>高新大厦</b> & 有多高?")
+    [text] = texts(api)[:1]
+    assert "&lt;b&gt;高新大厦&lt;/b&gt; &amp; 有多高?" in text
+    assert fmt.telegram_html_problems(text) == []
+
+
+# -- groups, other updates -----------------------------------------------------------------
+
+
+async def test_in_groups_only_mentions_and_replies_are_answered(app, api):
+    await send(app, ZH_QUESTION, chat=GROUP)
+    assert texts(api) == []
+    mention = await send(app, f"@{BOT_USER['username']} {ZH_QUESTION}", chat=GROUP)
+    [reply] = api.replies_to(GROUP.id, mention.message_id)
+    assert "168" in reply.params["text"] and "@newsqa" not in reply.params["text"].split("\n")[0]
+    bot_reply = bot_message(app, reply)
+    follow_up = await send(app, "How tall is the Gaoxin Building?", chat=GROUP, user=OTHER,
+                           reply_to=bot_reply)
+    assert api.replies_to(GROUP.id, follow_up.message_id)
+    other_reply = make_message(app, "hi", chat=GROUP, user=OTHER)
+    await send(app, ZH_QUESTION, chat=GROUP, reply_to=other_reply)
+    assert len(api.sent()) == 2
+
+
+async def test_stickers_get_a_polite_reply_in_private_and_are_ignored_in_groups(app, api):
+    sticker = Sticker("file", "uniq", 512, 512, False, False, Sticker.REGULAR)
+    await send(app, None, sticker=sticker)
+    [text] = texts(api)
+    assert "text" in text
+    await send(app, None, chat=GROUP, sticker=sticker)
+    assert len(texts(api)) == 1
+
+
+async def test_edited_messages_are_ignored(app, api):
+    message = make_message(app, ZH_QUESTION)
+    await app.process_update(Update(next(_ids), edited_message=message))
+    assert api.calls == [c for c in api.calls if c.method == "getMe"]
+
+
+# -- limits, allow-list, errors ------------------------------------------------------------
+
+
+async def test_per_user_limit_warns_once_then_recovers(seed_service, api, clock):
+    app = await started(seed_service, api, telegram_user_questions_per_minute=2, clock=clock)
+    try:
+        for _ in range(4):
+            await send(app, ZH_QUESTION)
+        replies = texts(api)
+        assert sum("168" in t for t in replies) == 2
+        warnings = [t for t in replies if "秒后再问" in t]
+        assert len(warnings) == 1  # the 4th question is dropped silently
+        await send(app, "/help")  # commands are not questions: never limited
+        assert "/sources" in texts(api)[-1]
+        clock[0] += 61
+        await send(app, ZH_QUESTION)
+        assert "168" in texts(api)[-1]
+        await send(app, "高新大厦有多高", user=OTHER, chat=Chat(OTHER.id, Chat.PRIVATE))
+        assert "168" in texts(api)[-1]  # another reader has their own allowance
+    finally:
+        await app.shutdown()
+
+
+def test_user_rate_limiter_window():
+    now = [0.0]
+    limiter = tb.UserRateLimiter(3, clock=lambda: now[0])
+    assert [limiter.check(1)[0] for _ in range(4)] == [True, True, True, False]
+    allowed, wait = limiter.check(1)
+    assert not allowed and 59 < wait <= 60
+    assert limiter.should_warn(1, wait) and not limiter.should_warn(1, wait)
+    now[0] = 30.0
+    assert not limiter.check(1)[0]
+    now[0] = 60.5
+    assert limiter.check(1)[0]
+    assert limiter.check(2)[0]
+
+
+async def test_allow_list_ignores_other_chats(seed_service, api):
+    app = await started(seed_service, api, telegram_allowed_chat_ids=[PRIVATE.id])
+    try:
+        await send(app, "/start", chat=Chat(4242, Chat.PRIVATE), user=User(4242, "X", False))
+        await send(app, ZH_QUESTION, chat=Chat(4242, Chat.PRIVATE), user=User(4242, "X", False))
+        assert texts(api) == []
+        await send(app, "/start")
+        assert len(texts(api)) == 1
+    finally:
+        await app.shutdown()
+
+
+async def test_errors_are_logged_apologised_for_and_the_bot_goes_on(app, api, caplog):
+    api.fail_next("sendMessage", 400, "Bad Request: replied message not found")
+    with caplog.at_level(logging.ERROR, logger="bot.telegram_bot"):
+        await send(app, ZH_QUESTION)
+    assert "Error while handling update" in caplog.text
+    assert texts(api) == [tb.APOLOGY_HTML]
+    await send(app, ZH_QUESTION)
+    assert "168" in texts(api)[-1]
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def test_missing_token_is_a_one_line_error(seed_service):
+    settings = seed_service.settings.model_copy(update={"telegram_token": None})
+    with pytest.raises(tb.BotConfigError) as err:
+        tb.run_bot(settings)
+    assert "NEWSQA_TELEGRAM_TOKEN" in str(err.value) and "\n" not in str(err.value)
+    blank = seed_service.settings.model_copy(update={"telegram_token": SecretStr("  ")})
+    with pytest.raises(tb.BotConfigError):
+        tb.build_application(seed_service, blank)
+
+
+def test_webhook_mode_needs_a_url(seed_service):
+    settings = bot_settings(seed_service, telegram_mode="webhook", telegram_webhook_url="")
+    with pytest.raises(tb.BotConfigError, match="NEWSQA_TELEGRAM_WEBHOOK_URL"):
+        tb.run_bot(settings)
+
+
+def test_base_url_is_handed_to_ptb_as_is(seed_service):
+    settings = bot_settings(seed_service, telegram_base_url="http://127.0.0.1:9/custom/bot")
+    app = tb.build_application(seed_service, settings)
+    assert app.bot.base_url == f"http://127.0.0.1:9/custom/bot{TOKEN}"
+    default = tb.build_application(seed_service, bot_settings(seed_service))
+    assert default.bot.base_url == f"https://api.telegram.org/bot{TOKEN}"
+
+
+def test_token_is_redacted_from_logs(seed_service, caplog):
+    tb.build_application(seed_service, bot_settings(seed_service))
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot%s/getMe",
+                                        TOKEN)
+    assert TOKEN not in caplog.text and "bot<token>/getMe" in caplog.text
