@@ -342,7 +342,7 @@ def test_base_url_is_handed_to_ptb_as_is(seed_service):
 
 def test_token_is_redacted_from_logs(seed_service, caplog):
     tb.build_application(seed_service, bot_settings(seed_service))
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG, logger="httpx"):
         logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot%s/getMe",
                                         TOKEN)
     assert TOKEN not in caplog.text and "bot<token>/getMe" in caplog.text
