@@ -388,7 +388,8 @@ def _segment_headline_first(units: list[_Unit], markdown: bool) -> list[_Draft]:
             cur.byline.append(unit.span)  # a photo or editor credit after the text ("…/刘平 摄")
             i += 1
             continue
-        if not cur.has_body and _is_byline(text):
+        if _is_byline(text) and (not cur.has_body or _BYLINE_PAREN.match(text)):
+            # "株洲日报讯(记者/…) 元旦刚过,…" may also follow a 【理】-style lead-in
             byline, body = _split_byline(unit.span)
             cur.byline.append(byline)
             cur.add_line(body, unit.newline, wrapped=False)

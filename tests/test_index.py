@@ -31,22 +31,21 @@ def test_missing_index_says_how_to_build_it(small, embedder):
         AnswerService.open(small, embedder=embedder)
 
 
+def build_and_tamper(settings, embedder, **changes):
+    """A real index whose manifest then claims it was built differently."""
+    build(settings, embedder=embedder)
+    path = settings.index_dir / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
 def test_index_built_with_another_model_is_refused(small, embedder):
-    build(small, embedder=embedder)
-    manifest_path = small.index_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["model"] = "someone/else-small@hf:abc"
-    manifest_path.write_text(json.dumps(manifest))
+    build_and_tamper(small, embedder, model="someone/else-small@hf:abc")
     with pytest.raises(StaleIndexError, match=r"someone/else-small.*Rebuild it: newsqa build"):
         AnswerService.open(small, embedder=embedder)
 
 
 def test_index_built_by_another_chunker_is_refused(small, embedder):
-    build(small, embedder=embedder)
-    manifest_path = small.index_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["chunker"] = "0"
-    manifest_path.write_text(json.dumps(manifest))
+    build_and_tamper(small, embedder, chunker="0")
     with pytest.raises(StaleIndexError, match="chunker version 0"):
         AnswerService.open(small, embedder=embedder)
     other_chunks = small.model_copy(update={"chunk_max_chars": 120})

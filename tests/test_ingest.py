@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -182,3 +183,16 @@ def test_headline_first_issue_in_plain_text():
     assert articles[0].text == "株洲日报讯(全媒体记者/甲)\n3月1日,事情发生了。\n小标题一行\n更多正文。"
     assert articles[0].date == "3月1日"
     assert articles[1].subtitle == "副题在这里"
+
+
+def test_every_paragraph_reads_verbatim_in_its_source(corpus):
+    """Markup is only ever removed at paragraph edges (or as whole HTML tags), so each paragraph is
+    found in the source once white space is ignored — the scoring rule for quotes."""
+
+    def norm(s: str) -> str:
+        return re.sub(r"\s", "", unicodedata.normalize("NFKC", s))
+
+    for article in corpus.articles:
+        source = norm(re.sub(r"</?[A-Za-z][^<>]*>", "", corpus.sources[article.source]))
+        for paragraph in article.text.split("\n"):
+            assert norm(paragraph) in source, (article.title, paragraph[:40])
