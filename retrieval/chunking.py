@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from retrieval.ingest import Article
 
-CHUNKER_VERSION = "8"
+CHUNKER_VERSION = "9"
 
 # A sentence ends after 。！？… (and their ASCII cousins), together with any closing quotes or
 # brackets that follow, or at a paragraph break. An ASCII period ends a sentence only after a word

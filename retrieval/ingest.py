@@ -41,6 +41,7 @@ _MARKER = re.compile(r"^◀◀\s*上接\s*\d+\s*版\s*[①-⑳]?")
 _LABEL = re.compile(r"^[(（【\[][^)）】\]]{1,6}[)）】\]]$")
 _DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,40}>")
+_BLOCK_TAG = re.compile(r"</?(?!(?:sub|sup|b|i|u|em|strong|span|small|font)\b)[A-Za-z][^<>]{0,40}>", re.I)
 _LETTER_SPACED = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}]) (?=[{_CJK}{_CJK_PUNCT}] [{_CJK}{_CJK_PUNCT}])|(?<=[{_CJK}{_CJK_PUNCT}] [{_CJK}{_CJK_PUNCT}]) (?=[{_CJK}{_CJK_PUNCT}])")
 _SPACE_NEAR_CJK = re.compile(rf"[ \t\u3000]+(?=[{_CJK}{_CJK_PUNCT}])|(?<=[{_CJK}{_CJK_PUNCT}])[ \t\u3000]+")
 
@@ -591,11 +592,17 @@ def parse_records(source_text: str, name: str) -> tuple[list[Article], dict[str,
         source = str(rec.get("source") or f"{name}:{lineno}")
         span = _Span(text, list(range(len(text))))
         draft = _Draft(title=[_Span(title or "", [0] * len(title or ""))])
-        pos = 0
-        for line_text in text.split("\n"):
-            part = span[pos : pos + len(line_text)].delete(_TAG).strip()
-            draft.add_line(part, pos + len(line_text), wrapped=False)
-            pos += len(line_text) + 1
+        # Inline tags (<sub>, <b>…) are dropped in place; any other tag (<br>, <p>, <nowiki>…)
+        # ends a paragraph, so no quote ever runs across markup the reader would not see.
+        for m in re.finditer(r"[^\n]+", text):
+            pieces = _BLOCK_TAG.split(m.group())
+            pos = m.start()
+            for piece in pieces:
+                part = span[pos : pos + len(piece)].delete(_TAG).strip()
+                draft.add_line(part, pos + len(piece), wrapped=False)
+                pos += len(piece)
+                tag = _BLOCK_TAG.match(text, pos)
+                pos = tag.end() if tag else pos
         article = _finish(draft, source, text, pdf=False)
         if article is None:
             continue

@@ -102,13 +102,13 @@ class AnswerService:
                 )
                 changes = corpus_changes(manifest, settings.corpus_paths)
                 if changes:
-                    reason = "the corpus changed (" + "; ".join(changes[:3]) + ")"
+                    reason = "the corpus changed (" + "; ".join(changes[:3]) + ")."
             except IndexMissingError:
-                reason = "there is no index yet"
+                reason = "there is no index yet."
             except Exception as exc:  # stale or damaged: rebuilding is the fix we would suggest anyway
                 reason = str(exc)
             if reason:
-                progress(f"Building the index because {reason}.")
+                progress(f"Building the index: {reason}")
                 build(settings, embedder=embedder, progress=progress)
         manifest = read_manifest(index_dir)
         check_compatible(

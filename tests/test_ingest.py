@@ -170,10 +170,18 @@ def test_jsonl_records(tmp_path):
         ("标题一", "s1", "2024年1月1日"),
         ("标题二", "records.jsonl:4", None),
     ]
-    assert corpus.articles[1].text == "另一条正文。"
+    assert corpus.articles[1].text == "另一条正文。"  # inline tags go, their text stays
     assert corpus.sources["s1"] == "第一条正文。第二句。"
     assert any("records.jsonl:2" in p for p in corpus.problems)
     assert any("records.jsonl:3" in p and "text" in p for p in corpus.problems)
+
+
+def test_block_tags_in_records_end_paragraphs(tmp_path):
+    text = "第一句。<br>第二句<sub>2</sub>。<p>第三句。"
+    (tmp_path / "r.jsonl").write_text(json.dumps({"title": "t", "text": text}, ensure_ascii=False), encoding="utf-8")
+    article = ingest([tmp_path]).articles[0]
+    assert article.text == "第一句。\n第二句2。\n第三句。"
+    assert all(text[o] == c for o, c in zip(article.offsets, article.text) if c != "\n")
 
 
 def test_headline_first_issue_in_plain_text():
