@@ -289,14 +289,14 @@ def _finish(draft: _Draft, source: str, source_text: str, pdf: bool) -> Article 
     if paragraphs[-1][1] == -1:
         paragraphs[-1] = (paragraphs[-1][0], paragraphs[-1][0].offs[-1] + 1)
     text, offsets = "", []
-    for i, (p, nl) in enumerate(paragraphs):
+    for i, (p, _) in enumerate(paragraphs):
         if i:
-            # the paragraph break is a real line break of the source: the one after the previous line
+            # a paragraph break maps to a real white-space character of the source
             text += "\n"
-            offsets.append(nl_prev)
+            offsets.append(paragraphs[i - 1][1])
         text += p.text
         offsets.extend(p.offs)
-        nl_prev = nl
+
     def join(spans: list[_Span]) -> str:
         # headline and byline lines keep their word spaces ("坚持改革破局 加快…"); only letter-spacing goes
         return re.sub(r"\s+", " ", " ".join(s.delete(_LETTER_SPACED).text for s in spans)).strip()
@@ -344,7 +344,7 @@ def _segment_headline_first(units: list[_Unit], markdown: bool) -> list[_Draft]:
                 # a kicker line printed just above the heading belongs to the new article
                 if cur.paragraphs and len(cur.paragraphs[-1][0]) <= 40:
                     last = cur.paragraphs[-1][0]
-                    if _headline_like(_Unit(last, 0)) and not unit_is_section(last, units):
+                    if _headline_like(_Unit(last, 0)):
                         draft.subtitle.append(last)
                         cur.paragraphs.pop()
                 drafts.append(draft)
@@ -418,11 +418,6 @@ def _segment_headline_first(units: list[_Unit], markdown: bool) -> list[_Draft]:
         prev_bold = unit.bold
         i += 1
     return drafts
-
-
-def unit_is_section(span: _Span, units: list[_Unit]) -> bool:  # noqa: ARG001 - kept simple on purpose
-    """Bold/bracketed section labels are never kickers."""
-    return _is_label(span.text)
 
 
 def _headline_draft(block: list[_Unit]) -> _Draft:

@@ -155,10 +155,3 @@ class AnswerService:
             sources=sources,
         )
 
-
-def source_texts(index_or_paths: Index | list[Path]) -> dict[str, str]:
-    """The text of every source, for checking that quotes are verbatim."""
-    from retrieval.ingest import ingest
-
-    paths = index_or_paths if isinstance(index_or_paths, list) else [Path(p) for p in index_or_paths.manifest["corpus_paths"]]
-    return ingest(paths).sources
