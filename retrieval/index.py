@@ -30,8 +30,8 @@ MANIFEST = "manifest.json"
 Progress = Callable[[str], None]
 
 
-def _quiet(_: str) -> None:
-    pass
+def quiet(_: str) -> None:
+    """The default progress callback: say nothing."""
 
 
 def file_hashes(files: list[Path]) -> dict[str, str]:
@@ -91,7 +91,7 @@ def build_index(
     *,
     chunk_max_chars: int,
     chunk_overlap: int,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> BuildReport:
     """Ingest, chunk, embed and write a new index, then switch ``index_dir`` to it atomically."""
     started = time.perf_counter()

@@ -164,7 +164,8 @@ def _ends_sentence(text: str) -> bool:
     return bool(text) and text[-1] in _SENTENCE_END
 
 
-def _is_byline(text: str) -> bool:
+def is_byline(text: str) -> bool:
+    """'株洲日报讯(…)', '新华社北京12月22日电', '株洲日报全媒体记者/刘平 摄': who reported it."""
     return bool(_BYLINE_START.match(text) or (_BYLINE_ANY.search(text[:40]) and len(text) <= 60))
 
 
@@ -179,7 +180,7 @@ def _headline_like(unit: _Unit, limit: int = 40) -> bool:
         len(text) <= limit
         and not _ends_sentence(text)
         and not any(c in _CLAUSE_MARKS for c in text)
-        and not _is_byline(text)
+        and not is_byline(text)
         and not _is_label(text)
         and not _MARKER.match(text)
     )
@@ -196,7 +197,7 @@ def _split_byline(span: _Span) -> tuple[_Span, _Span]:
     m = _BYLINE_PAREN.match(span.text) or _XINHUA.match(span.text)
     if m:
         return span[: m.end()].strip(), span[m.end() :].strip()
-    if _is_byline(span.text):
+    if is_byline(span.text):
         return span, span[len(span) :]
     return span[:0], span
 
@@ -358,7 +359,7 @@ def _segment_headline_first(units: list[_Unit], markdown: bool) -> list[_Draft]:
                 block.append(units[j])
                 j += 1
             nxt = units[j] if j < len(units) else None
-            opens = nxt is not None and (_is_byline(nxt.text) or bool(_MARKER.match(nxt.text)))
+            opens = nxt is not None and (is_byline(nxt.text) or bool(_MARKER.match(nxt.text)))
             if block and not (opens or len(block) >= 2 or not any(d.has_body or d.title for d in drafts)):
                 block = []  # a single short line inside an article: a section heading
             if block:
@@ -385,11 +386,11 @@ def _segment_headline_first(units: list[_Unit], markdown: bool) -> list[_Draft]:
             cur.title.append(unit.span)
             i += 1
             continue
-        if cur.has_body and _is_byline(text) and not _BYLINE_PAREN.match(text) and len(text) <= 60:
+        if cur.has_body and is_byline(text) and not _BYLINE_PAREN.match(text) and len(text) <= 60:
             cur.byline.append(unit.span)  # a photo or editor credit after the text ("…/刘平 摄")
             i += 1
             continue
-        if _is_byline(text) and (not cur.has_body or _BYLINE_PAREN.match(text)):
+        if is_byline(text) and (not cur.has_body or _BYLINE_PAREN.match(text)):
             # "株洲日报讯(记者/…) 元旦刚过,…" may also follow a 【理】-style lead-in
             byline, body = _split_byline(unit.span)
             cur.byline.append(byline)
@@ -409,7 +410,7 @@ def _segment_headline_first(units: list[_Unit], markdown: bool) -> list[_Draft]:
             and not _is_label(prev)
             and not prev_bold
             and (markdown or not _headline_like(_Unit(cur.paragraphs[-1][0], 0)))
-            and not _is_byline(text)
+            and not is_byline(text)
             and not _is_label(text)
             and not unit.bold
             and not unit.bullet
@@ -455,11 +456,11 @@ def _segment_headline_last(units: list[_Unit]) -> list[_Draft]:
     sometimes several together. Bodies are cut at bylines; each run of headline lines is matched to
     the bodies before it by shared character bigrams (order on the page is not reliable)."""
     n = len(units)
-    is_byline = [_is_byline(u.text) for u in units]
+    bylines = [is_byline(u.text) for u in units]
     headline = [False] * n
-    for end in [i for i in range(n) if is_byline[i]] + [n]:
+    for end in [i for i in range(n) if bylines[i]] + [n]:
         j = end - 1
-        while j >= 0 and not is_byline[j] and _headline_like(units[j]) and not headline[j]:
+        while j >= 0 and not bylines[j] and _headline_like(units[j]) and not headline[j]:
             headline[j] = True
             j -= 1
     bodies: list[_Draft] = []
@@ -475,7 +476,7 @@ def _segment_headline_last(units: list[_Unit]) -> list[_Draft]:
             pending = []
             continue
         unit = units[i]
-        if is_byline[i]:
+        if bylines[i]:
             if not (bodies and not bodies[-1].has_body):
                 bodies.append(_Draft())
                 pending.append(bodies[-1])
@@ -554,7 +555,7 @@ def parse_issue(source_text: str, source: str) -> list[Article]:
     if not units:
         return []
     pdf = _hard_wrapped(units)
-    first_is_body = _is_byline(units[0].text)
+    first_is_body = is_byline(units[0].text)
     if pdf and first_is_body:
         drafts = _segment_headline_last(units)
     else:

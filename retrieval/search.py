@@ -17,6 +17,7 @@ import numpy as np
 
 from retrieval.answer_types import question_types, type_match
 from retrieval.index import Index
+from retrieval.ingest import is_byline
 from retrieval.normalize import language, normalize
 from retrieval.terms import TermIndex
 
@@ -31,6 +32,7 @@ class SearchWeights:
     window_coverage: float = 0.1
     context_coverage: float = 0.05
     answer_type: float = 0.04
+    byline: float = -0.1
     # confidence = best fused score - unknown_penalty * (share of the question's keyword weight
     # that occurs nowhere in the corpus): "出生", "高铁" in a paper that never used them
     unknown_penalty: float = 0.5
@@ -57,6 +59,7 @@ class Candidates:
     window_coverage: np.ndarray
     context_coverage: np.ndarray
     answer_type: np.ndarray
+    byline: np.ndarray  # 1 for a byline-only sentence when the question does not ask for a person
     language: str
     unknown: float = 0.0  # share of the question's keyword weight absent from the whole corpus
 
@@ -116,7 +119,11 @@ class Searcher:
         starts, ends = self._chunk_ranges[:, 0], self._chunk_ranges[:, 1]
         chunk = np.asarray([chunk_cos[(starts <= i) & (ends > i)].max() for i in ids], dtype=np.float32)
         kinds = question_types(question)
-        answer_type = np.asarray([type_match(kinds, index.sentence_text(int(i))) for i in ids], dtype=np.float32)
+        texts = [index.sentence_text(int(i)) for i in ids]
+        answer_type = np.asarray([type_match(kinds, t) for t in texts], dtype=np.float32)
+        # a byline on its own ("株洲日报讯(全媒体记者/张威)") shares its headline's vector; it
+        # answers "who wrote…" questions and nothing else
+        byline = np.asarray([("person" not in kinds) and is_byline(t) for t in texts], dtype=np.float32)
         weights = [self.terms.idf(t) for t in terms]
         unknown = sum(w_ for t, w_ in zip(terms, weights) if not self.terms.document_frequency(t)) / (sum(weights) or 1)
         return Candidates(
@@ -128,6 +135,7 @@ class Searcher:
             window_coverage=self.terms.coverage(terms, ids, where="window"),
             context_coverage=self.terms.coverage(terms, ids, where="context"),
             answer_type=answer_type,
+            byline=byline,
             language=language(question),
         )
 
@@ -140,6 +148,7 @@ def rank(c: Candidates, w: SearchWeights, *, limit: int = 50) -> list[Hit]:
         + w.window_coverage * c.window_coverage
         + w.context_coverage * c.context_coverage
         + w.answer_type * c.answer_type
+        + w.byline * c.byline
     )
     order = np.argsort(-fused, kind="stable")[:limit]
     return [Hit(int(c.ids[i]), float(fused[i]), float(c.dense[i]), float(c.chunk[i]), float(c.coverage[i])) for i in order]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.answers import Answer, CorpusInfo
@@ -16,6 +15,8 @@ from retrieval.errors import IndexMissingError, QuestionError
 from retrieval.index import (
     BuildReport,
     Index,
+    Progress,
+    quiet,
     build_index,
     check_compatible,
     corpus_changes,
@@ -27,19 +28,14 @@ from retrieval.quotes import select_passages
 from retrieval.search import Searcher
 from retrieval.settings import Settings
 
-Progress = Callable[[str], None]
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def build(
     settings: Settings,
     *,
     embedder=None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> BuildReport:
     """Rebuild the index at ``settings.index_dir`` from ``settings.corpus_paths``."""
     from retrieval.embedding import Embedder
@@ -84,7 +80,7 @@ class AnswerService:
         *,
         embedder=None,
         build_if_needed: bool = False,
-        progress: Progress = _quiet,
+        progress: Progress = quiet,
     ) -> AnswerService:
         """Load the index and the model once. With ``build_if_needed`` (the REPL, the bot) a missing
         index, or one that no longer matches the corpus, is (re)built first."""
