@@ -51,7 +51,10 @@ def _quote_span(index: Index, hit: Hit, scores: dict[int, float], pair_margin: f
 
 
 def passage_for(index: Index, hit: Hit, scores: dict[int, float] | None = None, pair_margin: float = PAIR_MARGIN) -> Passage:
-    first, last = _quote_span(index, hit, scores or {}, pair_margin)
+    return _passage(index, hit, *_quote_span(index, hit, scores or {}, pair_margin))
+
+
+def _passage(index: Index, hit: Hit, first: int, last: int) -> Passage:
     article = index.articles[index.sentences[hit.sentence].article]
     start, end = index.sentences[first].start, index.sentences[last].end
     chunk = index.chunks[int(index.chunk_of_sentence[hit.sentence])]
@@ -93,10 +96,10 @@ def select_passages(
     deferred: list[Hit] = []
 
     def take(hit: Hit) -> None:
-        passage = passage_for(index, hit, scores, pair_margin)
+        first, last = _quote_span(index, hit, scores, pair_margin)
+        passage = _passage(index, hit, first, last)
         key = _key(passage.quote)
         art = index.sentences[hit.sentence].article
-        first, last = _quote_span(index, hit, scores, pair_margin)
         if any(a == art and not (last < f or first > l) for a, f, l in spans):
             return  # overlaps a quote already chosen
         if any(key in k or k in key for k in keys):

@@ -43,9 +43,6 @@ class SearchWeights:
 class Hit:
     sentence: int
     score: float  # fused score, comparable across questions
-    dense: float  # cosine of the question and the sentence
-    chunk: float  # best cosine of the question and a chunk holding the sentence
-    coverage: float  # share of the question's keyword weight in the sentence (0..1)
 
 
 @dataclass
@@ -60,7 +57,6 @@ class Candidates:
     context_coverage: np.ndarray
     answer_type: np.ndarray
     byline: np.ndarray  # 1 for a byline-only sentence when the question does not ask for a person
-    language: str
     unknown: float = 0.0  # share of the question's keyword weight absent from the whole corpus
 
 
@@ -69,9 +65,14 @@ class Searcher:
         self.index = index
         self.embedder = embedder
         self.weights = weights or SearchWeights()
-        ranges = np.asarray([(c.first_sentence, c.last_sentence) for c in index.chunks], dtype=np.int64)
-        self._chunk_ranges = ranges
+        self._chunk_ranges = np.asarray([(c.first_sentence, c.last_sentence) for c in index.chunks], dtype=np.int64)
         self._n = len(index.sentences)
+        # the chunks holding each sentence (overlapping chunks: one or two), found once here
+        holders: list[list[int]] = [[] for _ in range(self._n)]
+        for c, chunk in enumerate(index.chunks):
+            for i in range(chunk.first_sentence, chunk.last_sentence):
+                holders[i].append(c)
+        self._holders = [np.asarray(h, dtype=np.int64) for h in holders]
         contexts = []
         for i, s in enumerate(index.sentences):
             chunk = index.chunks[int(index.chunk_of_sentence[i])]
@@ -90,8 +91,7 @@ class Searcher:
     def query_terms(self, question: str) -> list[str]:
         """The keywords whose presence counts as evidence. For English questions only the words the
         corpus can contain: Latin terms it uses and the Chinese names spelled in pinyin."""
-        lang = language(question)
-        if lang == "en":
+        if language(question) == "en":
             latin = [t for t in self.index.lexical.tokenizer.terms(question) if self.terms.document_frequency(t)]
             return list(dict.fromkeys(self.terms.pinyin_names(question) + latin))
         return self.index.lexical.tokenizer.terms(question)
@@ -116,8 +116,7 @@ class Searcher:
 
         dense = index.sentence_matrix[ids] @ qvec[0]
         chunk_cos = index.chunk_matrix @ qvec[0]
-        starts, ends = self._chunk_ranges[:, 0], self._chunk_ranges[:, 1]
-        chunk = np.asarray([chunk_cos[(starts <= i) & (ends > i)].max() for i in ids], dtype=np.float32)
+        chunk = np.asarray([chunk_cos[self._holders[i]].max() for i in ids], dtype=np.float32)
         kinds = question_types(question)
         texts = [index.sentence_text(int(i)) for i in ids]
         answer_type = np.asarray([type_match(kinds, t) for t in texts], dtype=np.float32)
@@ -136,7 +135,6 @@ class Searcher:
             context_coverage=self.terms.coverage(terms, ids, where="context"),
             answer_type=answer_type,
             byline=byline,
-            language=language(question),
         )
 
 
@@ -151,7 +149,7 @@ def rank(c: Candidates, w: SearchWeights, *, limit: int = 50) -> list[Hit]:
         + w.byline * c.byline
     )
     order = np.argsort(-fused, kind="stable")[:limit]
-    return [Hit(int(c.ids[i]), float(fused[i]), float(c.dense[i]), float(c.chunk[i]), float(c.coverage[i])) for i in order]
+    return [Hit(int(c.ids[i]), float(fused[i])) for i in order]
 
 
 def confidence(hits: list[Hit], c: Candidates, w: SearchWeights) -> float:

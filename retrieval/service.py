@@ -88,14 +88,19 @@ class AnswerService:
 
         embedder = embedder or Embedder(settings, progress=progress)
         index_dir = settings.index_dir
+
+        def compatible_manifest() -> dict:
+            manifest = read_manifest(index_dir)
+            check_compatible(
+                manifest, index_dir, model=embedder.identity,
+                chunk_max_chars=settings.chunk_max_chars, chunk_overlap=settings.chunk_overlap,
+            )
+            return manifest
+
         if build_if_needed:
             reason = None
             try:
-                manifest = read_manifest(index_dir)
-                check_compatible(
-                    manifest, index_dir, model=embedder.identity,
-                    chunk_max_chars=settings.chunk_max_chars, chunk_overlap=settings.chunk_overlap,
-                )
+                manifest = compatible_manifest()
                 changes = corpus_changes(manifest, settings.corpus_paths)
                 if changes:
                     reason = "the corpus changed (" + "; ".join(changes[:3]) + ")."
@@ -106,11 +111,7 @@ class AnswerService:
             if reason:
                 progress(f"Building the index: {reason}")
                 build(settings, embedder=embedder, progress=progress)
-        manifest = read_manifest(index_dir)
-        check_compatible(
-            manifest, index_dir, model=embedder.identity,
-            chunk_max_chars=settings.chunk_max_chars, chunk_overlap=settings.chunk_overlap,
-        )
+        compatible_manifest()
         return cls(settings, load_index(index_dir), embedder)
 
     def corpus_changes(self) -> list[str]:

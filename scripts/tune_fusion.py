@@ -72,7 +72,7 @@ def rrf(cand: Candidates, k: int = 60):
         ranks[order] = np.arange(1, len(col) + 1)
         score += 1.0 / (k + ranks)
     order = np.argsort(-score, kind="stable")[:60]
-    return [Hit(int(cand.ids[i]), float(score[i]), float(cand.dense[i]), float(cand.chunk[i]), float(cand.coverage[i])) for i in order]
+    return [Hit(int(cand.ids[i]), float(score[i])) for i in order]
 
 
 def main() -> int:
