@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import jieba.posseg
 
-TYPES = ("number", "date", "person", "place")
+TYPES = ("number", "duration", "date", "person", "place")
 
 _QUESTION = {
     "date": re.compile(
@@ -21,8 +21,14 @@ _QUESTION = {
         re.I,
     ),
     "number": re.compile(
-        r"多少|几[个名家项次天人位件所台辆吨亩元倍条座批种成批]|多[高长大远久重宽深]|占.{0,6}(?:比|多)|比例|百分之|几成|第几|排名"
+        r"多少|几[个名家项次天人位件所台辆吨亩元倍条座批种成批]|多[高长大远重宽深]|占.{0,6}(?:比|多)|比例|百分之|几成|第几|排名"
         r"|\bhow (?:many|much|long|tall|high|far|big|old|large)\b|\bwhat (?:percentage|proportion|share|number)\b",
+        re.I,
+    ),
+    "duration": re.compile(
+        r"多久|多长时间|多少(?:天|年|个月|周|小时|分钟)|几(?:天|年|个月|周|小时|分钟)"
+        r"|\bhow long (?:does|did|will|would|do|has|have|had|is it|was it|takes?|took)\b"
+        r"|\bhow many (?:days|hours|minutes|years|months|weeks)\b",
         re.I,
     ),
     "person": re.compile(r"谁|哪位|什么人|叫什么名字|叫啥|姓名|\bwho\b|\bwhom\b|\bwhose\b", re.I),
@@ -39,6 +45,17 @@ _NUMBER = re.compile(
     rf"|[一二两三四五六七八九十百千万亿]+(?:多|余)?{_UNIT}|百分之|[一二两三四五六七八九十]成"
 )
 _DATE = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[今去明前]年|上半年|下半年|年底|年初|月底|月初|元旦|春节|(?:[一二三四五六七八九十]+)月")
+# a length of time: "3个月", "152天", "40分钟" — not a year ("2024年") or a day of the month ("5日")
+_DURATION = re.compile(
+    r"(?<![\d.])\d{1,3}(?:\.\d+)?\s*(?:多|余)?\s*(?:年|个多?月|周|星期|天|小时|分钟|秒|个?钟头|个?工作日)"
+    r"|[一二两三四五六七八九十半]+(?:多|余)?个?(?:年|月|周|星期|天|小时|分钟|钟头|工作日)"
+)
+# "多少亿元" asks for an amount in 亿元: a sentence whose only numbers are dates or head counts
+# cannot answer it. Counters of people are interchangeable (多少人 → "800余名").
+_ASKED_UNIT = re.compile(
+    r"(?:多少|几)\s*(平方米|平方公里|公里|千米|米|公顷|亩|吨|公斤|千克|斤|亿元|万元|元|钱|亿|万|千瓦|兆瓦|辆|台|套|户|家|所|座|条|项|起|场|届|岁|倍|个|名|人|位)"
+)
+_PEOPLE = ("人", "名", "位")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:路|街|大道|区|县|市|镇|乡|村|省|州|山|湖|江|港|园|馆|广场|基地)")
 
 
@@ -46,11 +63,27 @@ def question_types(question: str) -> frozenset[str]:
     return frozenset(t for t, pattern in _QUESTION.items() if pattern.search(question))
 
 
+def question_unit(question: str) -> str | None:
+    """The unit a quantity question names ("多少亿元" → "亿元", "多少钱" → "元"), if any."""
+    m = _ASKED_UNIT.search(question)
+    if not m:
+        return None
+    return "元" if m.group(1) == "钱" else m.group(1)
+
+
+@lru_cache(maxsize=64)
+def _amount_in(unit: str) -> re.Pattern[str]:
+    units = "|".join(_PEOPLE) if unit in _PEOPLE else re.escape(unit)
+    return re.compile(rf"[\d一二两三四五六七八九十百千万亿]\s*(?:多|余)?\s*[万亿千百]*\s*(?:多|余)?\s*(?:{units})")
+
+
 @lru_cache(maxsize=200_000)
 def sentence_types(sentence: str) -> frozenset[str]:
     found = set()
     if _NUMBER.search(sentence):
         found.add("number")
+    if _DURATION.search(sentence):
+        found.add("duration")
     if _DATE.search(sentence):
         found.add("date")
     if _PLACE.search(sentence):
@@ -63,9 +96,9 @@ def sentence_types(sentence: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def type_match(question_kinds: frozenset[str], sentence: str) -> float:
-    """1.0 when the sentence holds every kind of thing the question asks for, 0 otherwise (and for
-    questions that ask for no particular kind)."""
-    if not question_kinds:
+def type_match(question_kinds: frozenset[str], sentence: str, unit: str | None = None) -> float:
+    """1.0 when the sentence holds every kind of thing the question asks for (an amount in the asked
+    unit, when it names one), 0 otherwise (and for questions that ask for no particular kind)."""
+    if not question_kinds or not question_kinds <= sentence_types(sentence):
         return 0.0
-    return 1.0 if question_kinds <= sentence_types(sentence) else 0.0
+    return 1.0 if unit is None or _amount_in(unit).search(sentence) else 0.0

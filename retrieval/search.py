@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.answer_types import question_types, type_match
+from retrieval.answer_types import question_types, question_unit, type_match
 from retrieval.index import Index
 from retrieval.ingest import is_byline
 from retrieval.normalize import language, normalize
@@ -36,6 +36,12 @@ class SearchWeights:
     # confidence = best fused score - unknown_penalty * (share of the question's keyword weight
     # that occurs nowhere in the corpus): "出生", "高铁" in a paper that never used them
     unknown_penalty: float = 0.5
+    # ... - type_penalty when the question asks for a kind of thing (多少亿元, 多久, 谁) that the best
+    # sentence does not hold: the paper talks about the topic but does not give the figure
+    type_penalty: float = 0.2
+    # ... + crosslingual for an English question: it has no keyword evidence (the corpus is Chinese)
+    # and cross-lingual cosines run lower, so its best score sits about this much below a Chinese one's
+    crosslingual: float = 0.1
     candidates: int = 100
 
 
@@ -58,6 +64,8 @@ class Candidates:
     answer_type: np.ndarray
     byline: np.ndarray  # 1 for a byline-only sentence when the question does not ask for a person
     unknown: float = 0.0  # share of the question's keyword weight absent from the whole corpus
+    asks_type: bool = False  # the question asks for a number, duration, date, person or place
+    english: bool = False
 
 
 class Searcher:
@@ -117,9 +125,9 @@ class Searcher:
         dense = index.sentence_matrix[ids] @ qvec[0]
         chunk_cos = index.chunk_matrix @ qvec[0]
         chunk = np.asarray([chunk_cos[self._holders[i]].max() for i in ids], dtype=np.float32)
-        kinds = question_types(question)
+        kinds, unit = question_types(question), question_unit(question)
         texts = [index.sentence_text(int(i)) for i in ids]
-        answer_type = np.asarray([type_match(kinds, t) for t in texts], dtype=np.float32)
+        answer_type = np.asarray([type_match(kinds, t, unit) for t in texts], dtype=np.float32)
         # a byline on its own ("株洲日报讯(全媒体记者/张威)") shares its headline's vector; it
         # answers "who wrote…" questions and nothing else
         byline = np.asarray([("person" not in kinds) and is_byline(t) for t in texts], dtype=np.float32)
@@ -127,6 +135,8 @@ class Searcher:
         unknown = sum(w_ for t, w_ in zip(terms, weights) if not self.terms.document_frequency(t)) / (sum(weights) or 1)
         return Candidates(
             unknown=unknown,
+            asks_type=bool(kinds),
+            english=language(question) == "en",
             ids=ids,
             dense=dense.astype(np.float32),
             chunk=chunk,
@@ -154,4 +164,7 @@ def rank(c: Candidates, w: SearchWeights, *, limit: int = 50) -> list[Hit]:
 
 def confidence(hits: list[Hit], c: Candidates, w: SearchWeights) -> float:
     """How sure the best hit answers: compared with the "not found" threshold in Settings."""
-    return (hits[0].score if hits else 0.0) - w.unknown_penalty * c.unknown
+    if not hits:
+        return 0.0
+    untyped = c.asks_type and not c.answer_type[np.searchsorted(c.ids, hits[0].sentence)]
+    return hits[0].score - w.unknown_penalty * c.unknown - w.type_penalty * untyped + w.crosslingual * c.english

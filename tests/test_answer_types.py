@@ -1,0 +1,70 @@
+"""The answer-type check: what a question asks for, and whether a sentence can supply it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval.answer_types import question_types, question_unit, sentence_types, type_match
+from retrieval.search import Candidates, Hit, SearchWeights, confidence
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds", "unit"),
+    [
+        ("高新大厦有多高?", {"number"}, None),
+        ("工程总投资是多少亿元?", {"number"}, "亿元"),
+        ("房子每平方米卖多少钱?", {"number"}, "元"),
+        ("有多少人参加培训?", {"number"}, "人"),
+        ("株洲到长沙坐高铁要多久", {"duration"}, None),
+        ("基地建了几天?", {"number", "duration"}, None),
+        ("How long did it take to build the base?", {"number", "duration"}, None),
+        ("Who introduced the rapeseed base?", {"person"}, None),
+        ("株洲产研所培育出了什么系列品牌?", set(), None),
+    ],
+)
+def test_what_a_question_asks_for(question, kinds, unit):
+    assert question_types(question) == kinds
+    assert question_unit(question) == unit
+
+
+@pytest.mark.parametrize(
+    ("sentence", "duration"),
+    [("仅用152天即完成建设", True), ("有效期一般为3个月", True), ("历时两年多", True),
+     ("2024年1月5日下午举行", False), ("1月5日下午1时至5时", False)],
+)
+def test_a_date_is_not_a_length_of_time(sentence, duration):
+    assert ("duration" in sentence_types(sentence)) is duration
+
+
+@pytest.mark.parametrize(
+    ("sentence", "unit", "match"),
+    [
+        ("项目总投资3.5亿元", "亿元", 1.0),
+        ("有效期一般为3个月,可延长至6个月", "亿元", 0.0),  # numbers, but not the amount asked for
+        ("节约审批费用3000万元以上", "元", 1.0),
+        ("800余名统战成员下沉社区", "人", 1.0),  # 多少人 is answered by 名 as well
+        ("企业提供的岗位超过2000个", "人", 0.0),
+        ("企业提供的岗位超过2000个", None, 1.0),
+    ],
+)
+def test_a_named_unit_must_be_the_one_supplied(sentence, unit, match):
+    assert type_match(frozenset({"number"}), sentence, unit) == match
+
+
+def _candidates(answer_type: float, *, asks_type: bool, english: bool = False) -> Candidates:
+    one = np.ones(1, dtype=np.float32)
+    return Candidates(
+        ids=np.array([7]), dense=one, chunk=one, coverage=one, window_coverage=one, context_coverage=one,
+        answer_type=np.array([answer_type], dtype=np.float32), byline=0 * one, asks_type=asks_type, english=english,
+    )
+
+
+def test_confidence_drops_when_the_best_sentence_lacks_what_was_asked():
+    w = SearchWeights()
+    hits = [Hit(7, 1.5)]
+    assert confidence(hits, _candidates(1.0, asks_type=True), w) == pytest.approx(1.5)
+    assert confidence(hits, _candidates(0.0, asks_type=True), w) == pytest.approx(1.5 - w.type_penalty)
+    assert confidence(hits, _candidates(0.0, asks_type=False), w) == pytest.approx(1.5)
+    assert confidence(hits, _candidates(0.0, asks_type=False, english=True), w) == pytest.approx(1.5 + w.crosslingual)
+    assert confidence([], _candidates(0.0, asks_type=True), w) == 0.0
