@@ -19,7 +19,7 @@ from retrieval.search import Hit
 MAX_QUOTE_CHARS = 200
 SHORT_SENTENCE = 20
 PER_ARTICLE = 2
-PAIR_MARGIN = 0.05  # a neighbour within this much of the best sentence's score is quoted with it
+PAIR_MARGIN = 0.1  # a neighbour within this much of the best sentence's score is quoted with it
 COMPETITIVE = 0.05  # another article's passage this far below the best is not worth a slot over it
 
 
