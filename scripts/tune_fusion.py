@@ -7,7 +7,8 @@ For each question the candidate sentences and their features are computed once w
 code (retrieval.search.Searcher); then every weighting of a grid, and reciprocal rank fusion for
 comparison, is scored with the production passage selection. ``--holdout`` names an index built
 *without* the paragraphs its questions come from: those questions are unanswerable there, which gives
-the threshold many more negatives than the five of dev_seeds.jsonl.
+the threshold many more negatives than the five of dev_seeds.jsonl; a ``--set`` made by
+scripts/fact_absent.py adds the hard kind (topic present, fact cut out).
 """
 
 from __future__ import annotations
@@ -134,23 +135,23 @@ def main() -> int:
     print(f"reciprocal rank fusion (k=60):  {rrf_desc}")
 
     best, margin = results[0][1], results[0][2]
-    print(f"\nthreshold on confidence (best fused - unknown_penalty * unknown keyword share) for {best}, pair_margin={margin}:")
-    tops = []
-    for name, (index, rows) in sets.items():
-        tops += score_set(index, rows, best, pair_margin=margin)[3]
-    if holdout:
-        tops += score_set(holdout[0], holdout[1], best, pair_margin=margin)[3]
-    pos = np.array([s for ok, s in tops if ok])
-    neg = np.array([s for ok, s in tops if not ok])
-    print(f"  answerable top scores: n={len(pos)} p5={np.percentile(pos, 5):.3f} median={np.median(pos):.3f}")
-    if len(neg):
-        print(f"  unanswerable top scores: n={len(neg)} median={np.median(neg):.3f} p95={np.percentile(neg, 95):.3f}")
-    for t in np.arange(np.floor(pos.min() * 20) / 20, pos.max(), 0.01):
-        answered = float((pos >= t).mean())
-        declined = float((neg < t).mean()) if len(neg) else float("nan")
-        if answered < 0.9:
-            break
-        print(f"  threshold {t:.2f}: answerable answered {answered:.3f}, unanswerable declined {declined:.3f}")
+    named = {**sets, **({"holdout": holdout} if holdout else {})}
+    print(f"\nconfidence = best fused - unknown_penalty * unknown keyword share - type_penalty * [best sentence "
+          f"lacks the asked type] + crosslingual * [English question]; pair_margin={margin}")
+    for type_penalty, crosslingual in itertools.product([0.0, 0.1, 0.2, 0.3], [0.0, 0.05, 0.1, 0.15]):
+        w = replace(best, type_penalty=type_penalty, crosslingual=crosslingual)
+        tops = {name: score_set(index, rows, w, pair_margin=margin)[3] for name, (index, rows) in named.items()}
+        pos = np.array([s for t in tops.values() for ok, s in t if ok])
+        print(f"  type_penalty={type_penalty} crosslingual={crosslingual}:")
+        for t in np.arange(np.floor(np.percentile(pos, 1) * 20) / 20, pos.max(), 0.01):
+            if (pos >= t).mean() < 0.94:
+                break
+            cells = []
+            for name, scores in tops.items():
+                ans = [s >= t for ok, s in scores if ok]
+                neg = [s < t for ok, s in scores if not ok]
+                cells.append(name + (f" answered {np.mean(ans):.3f}" if ans else "") + (f" declined {np.mean(neg):.3f}" if neg else ""))
+            print(f"    threshold {t:.2f}: " + "  ".join(cells))
     return 0
 
 

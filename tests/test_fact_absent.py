@@ -1,0 +1,38 @@
+"""scripts/fact_absent.py: odd questions lose their answer sentence, even ones keep theirs."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "fact_absent.py"
+spec = importlib.util.spec_from_file_location("fact_absent", SCRIPT)
+fact_absent = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fact_absent)
+
+
+def _q(n: int, answer: str, occurrences: int = 1) -> dict:
+    return {"id": f"P1_QUERY_{n}", "question": f"问题{n}?", "answers": [answer], "source": "cmrc-P1",
+            "title": "词条", "kind": "cmrc", "answer_occurrences": occurrences}
+
+
+def test_odd_questions_lose_their_sentence_and_become_unanswerable():
+    text = "甲城建于1901年。甲城人口约30万。甲城的市花是杜鹃。甲城有两条河。"
+    corpus = [{"title": "甲城", "text": text, "source": "cmrc-P1"}]
+    questions = [_q(0, "1901年"), _q(1, "30万"), _q(2, "杜鹃"), _q(3, "两条河", occurrences=2)]
+    new_corpus, new_questions = fact_absent.fact_absent(corpus, questions)
+
+    assert new_corpus[0]["text"] == "甲城建于1901年。甲城的市花是杜鹃。甲城有两条河。"
+    kinds = {q["id"]: q["kind"] for q in new_questions}
+    assert kinds == {"P1_QUERY_0": "cmrc", "P1_QUERY_2": "cmrc", "P1_QUERY_1": "unanswerable"}
+    negative = next(q for q in new_questions if q["kind"] == "unanswerable")
+    assert negative["answers"] == [] and negative["source"] is None
+
+
+def test_a_sentence_an_even_question_needs_is_kept():
+    text = "乙镇盛产茶叶和竹笋。乙镇有一座古桥。"
+    corpus = [{"title": "乙镇", "text": text, "source": "cmrc-P1"}]
+    questions = [_q(0, "茶叶"), _q(1, "竹笋")]
+    new_corpus, new_questions = fact_absent.fact_absent(corpus, questions)
+    assert new_corpus[0]["text"] == text
+    assert [q["kind"] for q in new_questions] == ["cmrc"]
