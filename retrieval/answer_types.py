@@ -12,8 +12,6 @@ from functools import lru_cache
 
 import jieba.posseg
 
-TYPES = ("number", "duration", "date", "person", "place")
-
 _QUESTION = {
     "date": re.compile(
         r"哪[一]?天|哪[一]?年|哪个月|几月|几号|几日|什么时候|何时|什么时间|哪个时间|日期|多少年前"
