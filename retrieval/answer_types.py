@@ -38,10 +38,18 @@ _QUESTION = {
 
 # a quantity: a number with a unit or measure word, or a share — not a bare date like 3月23日
 _UNIT = r"(?:[个名家项次天人吨亩元米倍岁条座批种户台辆件所斤股层栋套起位届度期组只场轮]|平方|公里|公顷|立方|小时|分钟|千瓦|瓦|[A-Za-z]{1,3}(?![A-Za-z]))"
-_NUMBER = re.compile(
-    rf"\d+(?:[.,]\d+)*\s*(?:多|余)?\s*[万亿千百]*\s*(?:多|余)?\s*(?:{_UNIT}|%|‰|成)"
-    rf"|[一二两三四五六七八九十百千万亿]+(?:多|余)?{_UNIT}|百分之|[一二两三四五六七八九十]成"
-)
+
+
+def _amount(units: str, *, digit_units: str = "") -> str:
+    """A number followed by one of ``units`` ("1.43万亩", "800余名", "三十个"); ``digit_units`` are
+    accepted after digits only ("42%")."""
+    return (
+        rf"\d+(?:[.,]\d+)*\s*(?:多|余)?\s*[万亿千百]*\s*(?:多|余)?\s*(?:{units}{digit_units})"
+        rf"|[一二两三四五六七八九十百千万亿]+(?:多|余)?(?:{units})"
+    )
+
+
+_NUMBER = re.compile(_amount(_UNIT, digit_units="|%|‰|成") + "|百分之|[一二两三四五六七八九十]成")
 _DATE = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[今去明前]年|上半年|下半年|年底|年初|月底|月初|元旦|春节|(?:[一二三四五六七八九十]+)月")
 # a length of time: "3个月", "152天", "40分钟" — not a year ("2024年") or a day of the month ("5日")
 _DURATION = re.compile(
@@ -71,8 +79,7 @@ def question_unit(question: str) -> str | None:
 
 @lru_cache(maxsize=64)
 def _amount_in(unit: str) -> re.Pattern[str]:
-    units = "|".join(_PEOPLE) if unit in _PEOPLE else re.escape(unit)
-    return re.compile(rf"[\d一二两三四五六七八九十百千万亿]\s*(?:多|余)?\s*[万亿千百]*\s*(?:多|余)?\s*(?:{units})")
+    return re.compile(_amount("|".join(_PEOPLE) if unit in _PEOPLE else re.escape(unit)))
 
 
 @lru_cache(maxsize=200_000)

@@ -328,7 +328,7 @@ def score(items: list[QAItem], answers: list[Answer], source_texts: Mapping[str,
 # --------------------------------------------------------------------------- SQuAD / CMRC 2018
 
 
-def _write_jsonl(path: Path, records: Iterable[dict]) -> None:
+def write_jsonl(path: Path, records: Iterable[dict]) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
@@ -387,6 +387,6 @@ def convert_squad(squad_path: Path, out_dir: Path) -> tuple[Path, Path]:
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     corpus_path, questions_path = out_dir / "corpus.jsonl", out_dir / "questions.jsonl"
-    _write_jsonl(corpus_path, corpus)
-    _write_jsonl(questions_path, questions)
+    write_jsonl(corpus_path, corpus)
+    write_jsonl(questions_path, questions)
     return corpus_path, questions_path

@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from retrieval.chunking import split_sentences  # noqa: E402
+from retrieval.evaluation import write_jsonl  # noqa: E402
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -71,9 +72,8 @@ def main() -> int:
         _read_jsonl(args.converted / "corpus.jsonl"), _read_jsonl(args.converted / "questions.jsonl")
     )
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("corpus.jsonl", corpus), ("questions.jsonl", questions)):
-        with open(args.out / name, "w", encoding="utf-8") as f:
-            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    write_jsonl(args.out / "corpus.jsonl", corpus)
+    write_jsonl(args.out / "questions.jsonl", questions)
     negatives = sum(q["kind"] == "unanswerable" for q in questions)
     print(f"{len(questions) - negatives} answerable and {negatives} fact-absent questions in {args.out}")
     return 0

@@ -135,12 +135,12 @@ def main() -> int:
     print(f"reciprocal rank fusion (k=60):  {rrf_desc}")
 
     # the threshold lives on the scale of the weights in production, whatever the grid preferred
-    best, margin = SearchWeights(), PAIR_MARGIN
+    production, margin = SearchWeights(), PAIR_MARGIN
     named = {**sets, **({"holdout": holdout} if holdout else {})}
     print(f"\nconfidence = best fused - unknown_penalty * unknown keyword share - type_penalty * [best sentence "
           f"lacks the asked type] + crosslingual * [English question]; pair_margin={margin}")
     for type_penalty, crosslingual in itertools.product([0.0, 0.1, 0.2, 0.3], [0.0, 0.1]):
-        w = replace(best, type_penalty=type_penalty, crosslingual=crosslingual)
+        w = replace(production, type_penalty=type_penalty, crosslingual=crosslingual)
         tops = {name: score_set(index, rows, w, pair_margin=margin)[3] for name, (index, rows) in named.items()}
         pos = np.array([s for t in tops.values() for ok, s in t if ok])
         print(f"  type_penalty={type_penalty} crosslingual={crosslingual}:")
