@@ -62,6 +62,9 @@ _ASKED_UNIT = re.compile(
     r"(?:多少|几)\s*(平方米|平方公里|公里|千米|米|公顷|亩|吨|公斤|千克|斤|亿元|万元|元|钱|亿|万|千瓦|兆瓦|辆|台|套|户|家|所|座|条|项|起|场|届|岁|倍|个|名|人|位)"
 )
 _PEOPLE = ("人", "名", "位")
+# "哪条路" asks for a road, "哪个区" for a district: a sentence naming only a 市 or a 村 cannot answer it
+# ("哪个区域", "哪个国王" are other questions; countries are named too many ways to check: 日本, 荷兰)
+_ASKED_PLACE = re.compile(r"哪一?[个条座]?\s*(路|街|大道|区|县|市|镇|乡|村|省)(?=[的上里内]|[^\u4e00-\u9fff]|$)")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:路|街|大道|区|县|市|镇|乡|村|省|州|山|湖|江|港|园|馆|广场|基地)")
 
 
@@ -75,6 +78,16 @@ def question_unit(question: str) -> str | None:
     if not m:
         return None
     return "元" if m.group(1) == "钱" else m.group(1)
+
+
+def question_places(question: str) -> tuple[str, ...]:
+    """The kinds of place a question names ("哪条路" → 路), each of which the answer must name."""
+    return tuple(dict.fromkeys(_ASKED_PLACE.findall(question)))
+
+
+@lru_cache(maxsize=64)
+def _place_in(suffix: str) -> re.Pattern[str]:
+    return re.compile(rf"[\u4e00-\u9fff]{{1,8}}{suffix}")
 
 
 @lru_cache(maxsize=64)
@@ -101,9 +114,13 @@ def sentence_types(sentence: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def type_match(question_kinds: frozenset[str], sentence: str, unit: str | None = None) -> float:
+def type_match(
+    question_kinds: frozenset[str], sentence: str, unit: str | None = None, places: tuple[str, ...] = ()
+) -> float:
     """1.0 when the sentence holds every kind of thing the question asks for (an amount in the asked
-    unit, when it names one), 0 otherwise (and for questions that ask for no particular kind)."""
+    unit, a place of each asked kind), 0 otherwise (and for questions that ask for no particular kind)."""
     if not question_kinds or not question_kinds <= sentence_types(sentence):
         return 0.0
-    return 1.0 if unit is None or _amount_in(unit).search(sentence) else 0.0
+    if unit is not None and not _amount_in(unit).search(sentence):
+        return 0.0
+    return 1.0 if all(_place_in(p).search(sentence) for p in places) else 0.0

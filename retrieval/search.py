@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.answer_types import question_types, question_unit, type_match
+from retrieval.answer_types import question_places, question_types, question_unit, type_match
 from retrieval.index import Index
 from retrieval.ingest import is_byline
 from retrieval.normalize import language, normalize
@@ -125,9 +125,9 @@ class Searcher:
         dense = index.sentence_matrix[ids] @ qvec[0]
         chunk_cos = index.chunk_matrix @ qvec[0]
         chunk = np.asarray([chunk_cos[self._holders[i]].max() for i in ids], dtype=np.float32)
-        kinds, unit = question_types(question), question_unit(question)
+        kinds, unit, places = question_types(question), question_unit(question), question_places(question)
         texts = [index.sentence_text(int(i)) for i in ids]
-        answer_type = np.asarray([type_match(kinds, t, unit) for t in texts], dtype=np.float32)
+        answer_type = np.asarray([type_match(kinds, t, unit, places) for t in texts], dtype=np.float32)
         # a byline on its own ("株洲日报讯(全媒体记者/张威)") shares its headline's vector; it
         # answers "who wrote…" questions and nothing else
         byline = np.asarray([("person" not in kinds) and is_byline(t) for t in texts], dtype=np.float32)

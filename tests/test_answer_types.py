@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.answer_types import question_types, question_unit, sentence_types, type_match
+from retrieval.answer_types import question_places, question_types, question_unit, sentence_types, type_match
 from retrieval.search import Candidates, Hit, SearchWeights, confidence
 
 
@@ -50,6 +50,34 @@ def test_a_date_is_not_a_length_of_time(sentence, duration):
 )
 def test_a_named_unit_must_be_the_one_supplied(sentence, unit, match):
     assert type_match(frozenset({"number"}), sentence, unit) == match
+
+
+@pytest.mark.parametrize(
+    ("question", "places"),
+    [
+        ("那个项目在哪条路上?", ("路",)),
+        ("株洲高新区对应的是哪个区?项目在哪条路上?", ("区", "路")),
+        ("他来自哪个县的哪个村?", ("县", "村")),
+        ("A-135系统部署在哪个区域附近?", ()),  # an area, not a district
+        ("哪个路段最长?", ()),
+        ("他是哪个国家的赛车手?", ()),  # 日本, 荷兰: countries need not end in 国
+        ("项目在哪里?", ()),
+    ],
+)
+def test_the_kind_of_place_a_question_names(question, places):
+    assert question_places(question) == places
+
+
+@pytest.mark.parametrize(
+    ("sentence", "places", "match"),
+    [
+        ("位于天元区泰山西路的华晨神农府项目,涉及保交楼任务共6个楼栋597套。", ("区", "路"), 1.0),
+        ("株洲高新区(天元区)在5项工作中获得表扬激励。", ("区", "路"), 0.0),  # a district, but no road
+        ("株洲高新区(天元区)在5项工作中获得表扬激励。", ("区",), 1.0),
+    ],
+)
+def test_a_named_kind_of_place_must_be_the_one_supplied(sentence, places, match):
+    assert type_match(frozenset({"place"}), sentence, None, places) == match
 
 
 def _candidates(answer_type: float, *, asks_type: bool, english: bool = False) -> Candidates:
