@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from retrieval.ingest import Article
 
-CHUNKER_VERSION = "9"
+CHUNKER_VERSION = "10"
 
 # A sentence ends after 。！？… (and their ASCII cousins), together with any closing quotes or
 # brackets that follow, or at a paragraph break. An ASCII period ends a sentence only after a word
@@ -21,6 +21,9 @@ CHUNKER_VERSION = "9"
 # at a comma) only when it is too long to quote whole.
 _BOUNDARY = re.compile(r"(?:[。！？!?]+|…+|(?<=[a-z0-9]{2})\.(?=\s+[A-Z]))[”’\"」』）)】]*|\n")
 _CLAUSE = re.compile(r"[；;，,、：:]")
+# A mark inside a title or a bracket does not end the sentence around it: 《桃之阵!》, (Hey! Say! JUMP)
+_BRACKETS = (("《", "》"), ("（", "）"), ("(", ")"))
+_BRACKET_REACH = 40
 MAX_SENTENCE_CHARS = 150
 
 
@@ -62,11 +65,24 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
+def _inside_brackets(text: str, start: int, at: int) -> bool:
+    """Whether ``at`` lies in a bracket opened since ``start`` that closes soon on the same line."""
+    for opening, closing in _BRACKETS:
+        opened = text.rfind(opening, start, at)
+        if opened >= 0 and text.find(closing, opened, at) < 0:
+            close = text.find(closing, at, at + _BRACKET_REACH)
+            if close >= 0 and "\n" not in text[at:close]:
+                return True
+    return False
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans ``(start, end)`` over ``text``, trimmed of surrounding white space."""
     spans: list[tuple[int, int]] = []
     pos = 0
     for m in [*_BOUNDARY.finditer(text), None]:
+        if m is not None and m.group() != "\n" and _inside_brackets(text, pos, m.start()):
+            continue
         end = len(text) if m is None else m.end()
         s, e = pos, end
         while s < e and text[s].isspace():

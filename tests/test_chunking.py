@@ -27,6 +27,12 @@ def test_chinese_sentence_boundaries():
     assert parts == ["他说：“我们来了。”", "大家很高兴！", "真的吗？", "是的；好……", "结束", "下一段 In 2002.", "The end"]
 
 
+def test_a_mark_inside_a_title_or_bracket_does_not_end_the_sentence():
+    text = "节目《桃之阵!》(桃の阵!)请他主持。组合(包括岚及Hey! Say! JUMP)出版唱片。他说(笑)。好!(未闭合! 之后\n另一段)"
+    parts = [text[s:e] for s, e in split_sentences(text)]
+    assert parts == ["节目《桃之阵!》(桃の阵!)请他主持。", "组合(包括岚及Hey! Say! JUMP)出版唱片。", "他说(笑)。", "好!", "(未闭合!", "之后", "另一段)"]
+
+
 def test_long_sentences_are_cut_at_clause_marks():
     text = "，".join(["这是一个相当长的分句用来测试"] * 20) + "。"
     spans = split_sentences(text)
