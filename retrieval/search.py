@@ -3,8 +3,8 @@
 Candidates come from three searches — FAISS over sentence vectors, FAISS over chunk vectors, BM25 over
 sentence words — and each candidate is then scored on the same features: its own cosine with the
 question (does this sentence say it?), the best cosine of a chunk holding it (is this the right
-passage?), the share of the question's keyword weight in the sentence and in its headline-plus-chunk
-context (are the facts asked about here?), and whether it holds the kind of thing asked for (a number
+passage?), the share of the question's keyword weight in the sentence with its neighbours and
+headline and in its headline-plus-chunk context (are the facts asked about here?), and whether it holds the kind of thing asked for (a number
 for 多少, a date for 哪天). All features live on fixed scales, so the weighted sum is comparable across
 questions and one threshold can tell "the paper says" from "the paper never said".
 """
@@ -87,7 +87,10 @@ class Searcher:
             article = index.articles[s.article]
             contexts.append(article.title + "\n" + article.text[chunk.start : chunk.end])
         self.terms = TermIndex(
-            [index.sentence_text(i) for i in range(self._n)], contexts, [s.article for s in index.sentences]
+            [index.sentence_text(i) for i in range(self._n)],
+            contexts,
+            [s.article for s in index.sentences],
+            [a.title for a in index.articles],
         )
 
     def search(self, question: str, *, limit: int = 50) -> tuple[list[Hit], float]:

@@ -26,10 +26,11 @@ _SEP = "\x00"
 class TermIndex:
     """Normalized sentence texts (with their article titles) laid end to end for fast counting."""
 
-    def __init__(self, sentences: list[str], contexts: list[str], articles: list[int]) -> None:
-        self.articles = articles
+    def __init__(self, sentences: list[str], contexts: list[str], articles: list[int], headlines: list[str]) -> None:
+        self.articles = articles  # the article of each sentence
         self.sentences = [normalize(s).lower() for s in sentences]
         self.contexts = [normalize(c).lower() for c in contexts]
+        self.headlines = [normalize(h).lower() for h in headlines]  # by article
         self._text = _SEP.join(self.sentences)
         self._starts = np.cumsum([0] + [len(s) + 1 for s in self.sentences[:-1]]).tolist()
         self._pinyin: tuple[str, list[int]] | None = None
@@ -47,9 +48,11 @@ class TermIndex:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def coverage(self, terms: list[str], ids: np.ndarray, *, where: str = "sentence") -> np.ndarray:
-        """IDF-weighted share of ``terms`` present in each of ``ids``: in the sentence itself, in the
-        sentence with its two neighbours (``where="window"``: questions often restate the sentence
-        before the answer), or in its headline and chunk (``where="context"``)."""
+        """IDF-weighted share of ``terms`` present in each of ``ids``: in the sentence itself; in the
+        sentence, its two neighbours and its headline (``where="window"``: questions often restate the
+        sentence before the answer, and a term of the headline — "蓝线裸顶鲷的体长…" in the article
+        蓝线裸顶鲷 — says which article, so it counts for every sentence of it and the other terms
+        pick the sentence); or in its headline and chunk (``where="context"``)."""
         if not terms:
             return np.zeros(len(ids), dtype=np.float32)
         weights = np.asarray([self.idf(t) for t in terms], dtype=np.float32)
@@ -62,7 +65,7 @@ class TermIndex:
             return self.contexts[i]
         if where == "window":
             same = [j for j in (i - 1, i, i + 1) if 0 <= j < len(self) and self.articles[j] == self.articles[i]]
-            return _SEP.join(self.sentences[j] for j in same)
+            return _SEP.join([*(self.sentences[j] for j in same), self.headlines[self.articles[i]]])
         return self.sentences[i]
 
     def pinyin_names(self, question: str) -> list[str]:

@@ -1,0 +1,68 @@
+"""Keyword coverage: which of a question's words a sentence (with its neighbours and headline) holds."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from retrieval.service import AnswerService, build
+from retrieval.terms import TermIndex
+
+
+def test_a_headline_term_counts_for_every_sentence_of_its_article():
+    sentences = ["蓝线裸顶鲷又称蓝线白鱼。", "本鱼分布于印度洋。", "天气晴。", "明天有雨。", "体长可达80公分。"]
+    articles = [0, 0, 1, 1, 0]
+    terms = TermIndex(sentences, sentences, articles, ["蓝线裸顶鲷", "天气预报"])
+    ids = np.arange(len(sentences))
+    window = terms.coverage(["蓝线裸顶鲷", "体长"], ids, where="window")
+    # the headline names the fish for all three of its sentences; 体长 then picks the last one
+    assert window[4] == pytest.approx(1.0)
+    assert 0 < window[0] < 1 and window[0] == pytest.approx(window[1])
+    assert window[2] == window[3] == 0
+    # the sentence itself is still judged on its own words
+    assert terms.coverage(["蓝线裸顶鲷", "体长"], ids)[1] == 0
+
+
+# An encyclopedia-like entry: the question names the entry's subject, which its first sentence repeats
+# and the answering sentence does not.
+ENTRY = {
+    "title": "红斑裸顶鲷",
+    "source": "entry",
+    "text": (
+        "红斑裸顶鲷，又称红斑白鱲，俗名龙尖，为辐鳍鱼纲鲈形目龙占鱼科的其中一个种。"
+        "本鱼分布于印度洋和西太平洋的珊瑚礁海域。"
+        "本鱼体呈银灰色，头部有数条蓝色线纹，背鳍与臀鳍呈淡红色。"
+        "体长可达80公分，栖息在水深10至50米的沙泥底质海域。"
+        "属肉食性，以底栖甲壳类和软体动物为食。"
+    ),
+}
+OTHERS = [
+    {"title": "株洲硬质合金", "text": "株洲硬质合金年产量占全国42%，是全国最大的硬质合金生产基地。", "source": "a"},
+    {"title": "天气", "text": "明天有小雨，气温八到十二度。出门请带伞。", "source": "b"},
+]
+
+
+@pytest.fixture(scope="module")
+def entry_service(tmp_path_factory, model_settings, embedder):
+    tmp = tmp_path_factory.mktemp("entry")
+    corpus = tmp / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [ENTRY, *OTHERS]), encoding="utf-8")
+    settings = model_settings.model_copy(update={"corpus_paths": [corpus], "index_dir": tmp / "idx"})
+    build(settings, embedder=embedder)
+    return AnswerService.open(settings, embedder=embedder)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("红斑裸顶鲷的体长约是多少公分？", "80公分"),
+    ("红斑裸顶鲷的身体是什么颜色的？", "银灰色"),
+    ("红斑裸顶鲷吃什么？", "软体动物"),
+    ("红斑裸顶鲷栖息在多深的海域？", "10至50米"),
+    ("红斑裸顶鲷分布在哪里？", "印度洋"),
+    ("红斑裸顶鲷的背鳍是什么颜色？", "淡红色"),
+])
+def test_inside_an_entry_the_question_words_beyond_its_subject_pick_the_sentence(entry_service, question, answer):
+    reply = entry_service.ask(question)
+    assert reply.answered
+    assert answer in reply.passages[0].quote
