@@ -37,6 +37,9 @@ STOPWORDS = frozenset(
     怎么 怎样 如何 为何 为什么 何时 何地 何 啥 叫啥 请问 一下 呢 么 还是 时候 什么时候 是谁 有多 多 了解 知道
     """.split()
 )
+# Segmentation glues question words to their neighbours ("由谁来", "第几", "几家", "什么样", "哪所"):
+# such a token never occurs in an answer, so it is no keyword of the question.
+_QUESTION_WORD = re.compile(r"[哪谁]|什么|怎|几(?!乎)")
 _ENGLISH_STOPWORDS = frozenset(
     """a an the of in on at to for from by with and or is are was were be been what which who whom whose
     when where why how many much does did do has have had that this these those it its as into than
@@ -91,7 +94,12 @@ class Tokenizer:
     def terms(self, question: str) -> list[str]:
         """The question's keywords, each once, segmented without overlaps (for evidence weighting)."""
         words = self._split(question, search=False)
-        return list(dict.fromkeys(t for t in words if t not in STOPWORDS and t not in _ENGLISH_STOPWORDS))
+        return list(
+            dict.fromkeys(
+                t for t in words
+                if t not in STOPWORDS and t not in _ENGLISH_STOPWORDS and not _QUESTION_WORD.search(t)
+            )
+        )
 
     def _split(self, text: str, *, search: bool) -> list[str]:
         text = normalize(text).lower()

@@ -7,8 +7,23 @@ import json
 import numpy as np
 import pytest
 
+from retrieval.lexical import Tokenizer
 from retrieval.service import AnswerService, build
 from retrieval.terms import TermIndex
+
+
+@pytest.mark.parametrize(
+    ("question", "keywords"),
+    [
+        ("这个计划由谁来主持？", ["这个", "计划", "主持"]),  # not "由谁来"
+        ("卡洛身兼几家骑士团的大团长职位？", ["卡洛", "身兼", "骑士团", "大", "团长", "职位"]),  # not "几家"
+        ("复合式建筑的构造是什么样的？", ["复合式", "建筑", "构造"]),  # not "什么样"
+        ("他几乎每天都去哪所学校？", ["他", "几乎", "每天", "去", "所", "学校"]),
+    ],
+)
+def test_question_words_glued_to_their_neighbours_are_not_keywords(question, keywords):
+    # a keyword the corpus lacks lowers the confidence; "由谁来" is in no answer, whatever the corpus
+    assert Tokenizer().terms(question) == keywords
 
 
 def test_a_headline_term_counts_for_every_sentence_of_its_article():
