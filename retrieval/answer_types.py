@@ -1,8 +1,8 @@
 """What kind of thing a question asks for, and whether a sentence contains such a thing.
 
-"有多少…" wants a quantity, "谁…" a person, "哪天…" a date, "在哪…" a place. A sentence that talks
-about the right topic but holds no quantity cannot answer "多少"; the sentence next to it that does
-usually can. This is the classic answer-type check of extractive QA, in Chinese and English.
+"有多少…" wants a quantity, "谁…" a person, "哪天…" a date, "在哪…" a place, "为什么…" a reason
+(因为, 由于, 为了…), "别名…" another name (又称, 俗称…). A sentence that talks about the right topic
+but holds no quantity cannot answer "多少"; the sentence next to it that does usually can. This is the classic answer-type check of extractive QA, in Chinese and English.
 """
 
 from __future__ import annotations
@@ -30,6 +30,12 @@ _QUESTION = {
         re.I,
     ),
     "person": re.compile(r"谁|哪位|什么人|叫什么名字|叫啥|姓名|\bwho\b|\bwhom\b|\bwhose\b", re.I),
+    # ("被定为什么等级", "成为什么" ask for a what, not a why)
+    "reason": re.compile(
+        r"(?<![定成作视称评列改认变选名分划升降封任])为什么|为何|(?:什么|的)(?:原因|理由|目的)|(?:原因|理由|目的)是|怎么会|何故|\bwhy\b",
+        re.I,
+    ),
+    "alias": re.compile(r"别名|别称|又称|又名|俗称|简称|昵称|绰号|外号|称之为什么|称为什么|叫做什么"),
     "place": re.compile(
         r"哪里|哪儿|在哪|什么地方|哪个[区县市镇村省国地]|哪条[路街]|何处|何地|\bwhere\b|\bwhich (?:district|county|city|road|street|village|town|province|country)\b",
         re.I,
@@ -65,6 +71,9 @@ _PEOPLE = ("人", "名", "位")
 # "哪条路" asks for a road, "哪个区" for a district: a sentence naming only a 市 or a 村 cannot answer it
 # ("哪个区域", "哪个国王" are other questions; countries are named too many ways to check: 日本, 荷兰)
 _ASKED_PLACE = re.compile(r"哪一?[个条座]?\s*(路|街|大道|区|县|市|镇|乡|村|省)(?=[的上里内]|[^\u4e00-\u9fff]|$)")
+# a cause or a purpose, said in so many words
+_REASON = re.compile(r"因为|由于|因此|所以|为了|以便|导致|造成|致使|以致|因而|原因|理由|目的|缘故|于是|故而|以免|因[^素]")
+_ALIAS = re.compile(r"别名|别称|又称|又名|俗称|简称|昵称|绰号|外号|亦称|也称|或称|称为|称作|叫做|被称|人称|号称|英文名|英语")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:路|街|大道|区|县|市|镇|乡|村|省|州|山|湖|江|港|园|馆|广场|基地)")
 
 
@@ -106,6 +115,10 @@ def sentence_types(sentence: str) -> frozenset[str]:
         found.add("date")
     if _PLACE.search(sentence):
         found.add("place")
+    if _REASON.search(sentence):
+        found.add("reason")
+    if _ALIAS.search(sentence):
+        found.add("alias")
     for pair in jieba.posseg.cut(sentence, HMM=True):
         if pair.flag == "nr" and len(pair.word) >= 2:
             found.add("person")

@@ -21,11 +21,31 @@ from retrieval.search import Candidates, Hit, SearchWeights, confidence
         ("How long did it take to build the base?", {"number", "duration"}, None),
         ("Who introduced the rapeseed base?", {"person"}, None),
         ("株洲产研所培育出了什么系列品牌?", set(), None),
+        ("韩遂为什么要投靠羌人?", {"reason"}, None),
+        ("景致形成的原因是什么?", {"reason"}, None),
+        ("Why was the road closed?", {"reason"}, None),
+        ("前夫王某受的伤被定为什么等级?", set(), None),  # 定为 + 什么等级: a what, not a why
+        ("要从什么角度去权衡,而不是找理由推脱?", set(), None),
+        ("盾柱木的别名是什么?", {"alias"}, None),
     ],
 )
 def test_what_a_question_asks_for(question, kinds, unit):
     assert question_types(question) == kinds
     assert question_unit(question) == unit
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "holds"),
+    [
+        ("因此它有时也被称为笨蛋水果。", "reason", True),
+        ("为了评估分娩时麻醉过程对新生儿的影响。", "reason", True),
+        ("该因素尚不明确。", "reason", False),
+        ("又名欧蓍、千叶蓍、锯草。", "alias", True),
+        ("广泛分布于北半球各地。", "alias", False),
+    ],
+)
+def test_a_sentence_that_gives_a_reason_or_another_name(sentence, kind, holds):
+    assert (kind in sentence_types(sentence)) is holds
 
 
 @pytest.mark.parametrize(
