@@ -1,10 +1,11 @@
 """From ranked sentences to what a reader sees: a short verbatim quote inside its context.
 
 A passage quotes its best sentence, joined by the neighbour on either side when that neighbour is
-nearly as relevant (answers often straddle two sentences: "…的案子里,王某…" / "致王某二级轻伤") or
-when the sentence is too short to stand alone. The chunk around it is the context. Repeats are
-collapsed, and one article may not crowd out other relevant ones — but when the other articles have
-nothing relevant to say, the best article's further passages come before their noise.
+nearly as relevant (answers often straddle two sentences: "…的案子里,王某…" / "致王某二级轻伤"),
+by the sentence before it when it opens by pointing back ("因此…"), or by the next one when it is
+too short to stand alone. The chunk around it is the context. Repeats are collapsed, and one article
+may not crowd out other relevant ones — but when the other articles have nothing relevant to say,
+the best article's further passages come before their noise.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ PAIR_MARGIN = 0.1  # a neighbour within this much of the best sentence's score i
 COMPETITIVE = 0.05  # another article's passage this far below the best is not worth a slot over it
 
 
+# a sentence that opens by pointing back ("因此…", "但…") is quoted with the sentence before it
+_LEANS_BACK = re.compile(r"(?:因此|所以|因而|故而|于是|从而|但是?|然而|不过|而且|并且|同时|此外|另外|其中|因为|由于)")
+
+
 def _key(text: str) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
 
@@ -36,7 +41,9 @@ def _quote_span(index: Index, hit: Hit, scores: dict[int, float], pair_margin: f
     if s.joins_next:
         options.append(hit.sentence + 1)
     best = None
-    for n in options:
+    if options and options[0] == hit.sentence - 1 and _LEANS_BACK.match(index.sentence_text(hit.sentence)):
+        best = hit.sentence - 1  # "因此它被称为笨蛋水果" says nothing without the sentence before it
+    for n in options if best is None else ():
         score = scores.get(n, float("-inf"))
         if score >= hit.score - pair_margin and (best is None or score > scores.get(best, float("-inf"))):
             best = n
@@ -48,10 +55,6 @@ def _quote_span(index: Index, hit: Hit, scores: dict[int, float], pair_margin: f
     if index.sentences[last].end - index.sentences[first].start > MAX_QUOTE_CHARS:
         return hit.sentence, hit.sentence
     return first, last
-
-
-def passage_for(index: Index, hit: Hit, scores: dict[int, float] | None = None, pair_margin: float = PAIR_MARGIN) -> Passage:
-    return _passage(index, hit, *_quote_span(index, hit, scores or {}, pair_margin))
 
 
 def _passage(index: Index, hit: Hit, first: int, last: int) -> Passage:
