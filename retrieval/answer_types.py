@@ -14,7 +14,7 @@ import jieba.posseg
 
 _QUESTION = {
     "date": re.compile(
-        r"哪[一]?天|哪[一]?年|哪个月|几月|几号|几日|什么时候|何时|什么时间|哪个时间|日期|多少年前"
+        r"哪[一]?天|哪[一]?年|哪个月|几月|几号|几日|什么时候|何时|什么时间|哪个时间|日期|多少年前|的时间(?:是|为)?\s*[?？]?\s*$"
         r"|\bwhen\b|\bwhat (?:year|day|date|month|time)\b|\bwhich (?:year|day|date|month)\b|\bhow long ago\b",
         re.I,
     ),

@@ -27,6 +27,8 @@ from retrieval.search import Candidates, Hit, SearchWeights, confidence
         ("前夫王某受的伤被定为什么等级?", set(), None),  # 定为 + 什么等级: a what, not a why
         ("要从什么角度去权衡,而不是找理由推脱?", set(), None),
         ("盾柱木的别名是什么?", {"alias"}, None),
+        ("潘仕成逝世的时间是?", {"date"}, None),
+        ("符泳练水的时间是其他泳手的一半,为什么成绩非凡?", {"reason"}, None),
     ],
 )
 def test_what_a_question_asks_for(question, kinds, unit):
