@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-
-from retrieval.service import AnswerService, build
 
 ARTICLES = [
     {
@@ -25,13 +21,8 @@ ARTICLES = [
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory, model_settings, embedder):
-    tmp = tmp_path_factory.mktemp("quotes")
-    corpus = tmp / "corpus.jsonl"
-    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ARTICLES), encoding="utf-8")
-    settings = model_settings.model_copy(update={"corpus_paths": [corpus], "index_dir": tmp / "idx"})
-    build(settings, embedder=embedder)
-    return AnswerService.open(settings, embedder=embedder)
+def service(service_over):
+    return service_over(ARTICLES)
 
 
 def test_a_sentence_that_points_back_is_quoted_with_the_one_before(service):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from retrieval.lexical import Tokenizer
-from retrieval.service import AnswerService, build
 from retrieval.terms import TermIndex
 
 
@@ -60,13 +57,8 @@ OTHERS = [
 
 
 @pytest.fixture(scope="module")
-def entry_service(tmp_path_factory, model_settings, embedder):
-    tmp = tmp_path_factory.mktemp("entry")
-    corpus = tmp / "corpus.jsonl"
-    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [ENTRY, *OTHERS]), encoding="utf-8")
-    settings = model_settings.model_copy(update={"corpus_paths": [corpus], "index_dir": tmp / "idx"})
-    build(settings, embedder=embedder)
-    return AnswerService.open(settings, embedder=embedder)
+def entry_service(service_over):
+    return service_over([ENTRY, *OTHERS])
 
 
 @pytest.mark.parametrize(("question", "answer"), [
