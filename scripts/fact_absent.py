@@ -10,6 +10,9 @@ the paper talks about the man, never about his birth. To calibrate "not found" o
 numbers, every odd-numbered question of a paragraph whose answer occurs once loses the sentence that
 holds it (unless an even-numbered question needs that sentence); the question becomes unanswerable
 and the even-numbered questions stay answerable in the same, now shorter, paragraph.
+
+With ``--topic-absent`` the easier kind is made instead: every odd-numbered paragraph is left out of
+the corpus and its questions become unanswerable (the "hold-out" row of the README).
 """
 
 from __future__ import annotations
@@ -63,19 +66,31 @@ def fact_absent(corpus: list[dict], questions: list[dict]) -> tuple[list[dict], 
     return out_corpus, out_questions
 
 
+def topic_absent(corpus: list[dict], questions: list[dict]) -> tuple[list[dict], list[dict]]:
+    kept = corpus[::2]
+    sources = {record["source"] for record in kept}
+    return kept, [
+        q if q["source"] in sources
+        else {**q, "kind": "unanswerable", "answers": [], "source": None, "answer_occurrences": 0}
+        for q in questions
+    ]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("converted", type=Path, help="folder with corpus.jsonl and questions.jsonl (newsqa eval --squad-out)")
     ap.add_argument("out", type=Path)
+    ap.add_argument("--topic-absent", action="store_true", help="leave out every other paragraph instead")
     args = ap.parse_args()
-    corpus, questions = fact_absent(
+    corpus, questions = (topic_absent if args.topic_absent else fact_absent)(
         _read_jsonl(args.converted / "corpus.jsonl"), _read_jsonl(args.converted / "questions.jsonl")
     )
     args.out.mkdir(parents=True, exist_ok=True)
     write_jsonl(args.out / "corpus.jsonl", corpus)
     write_jsonl(args.out / "questions.jsonl", questions)
     negatives = sum(q["kind"] == "unanswerable" for q in questions)
-    print(f"{len(questions) - negatives} answerable and {negatives} fact-absent questions in {args.out}")
+    absent = "topic" if args.topic_absent else "fact"
+    print(f"{len(questions) - negatives} answerable and {negatives} {absent}-absent questions in {args.out}")
     return 0
 
 

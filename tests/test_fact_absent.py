@@ -36,3 +36,12 @@ def test_a_sentence_an_even_question_needs_is_kept():
     new_corpus, new_questions = fact_absent.fact_absent(corpus, questions)
     assert new_corpus[0]["text"] == text
     assert [q["kind"] for q in new_questions] == ["cmrc"]
+
+
+def test_topic_absent_leaves_out_every_other_paragraph_and_its_questions_become_unanswerable():
+    corpus = [{"title": t, "text": f"{t}很有名。", "source": f"cmrc-P{n}"} for n, t in enumerate(["甲", "乙", "丙"])]
+    questions = [{**_q(0, "有名"), "source": f"cmrc-P{n}", "id": f"P{n}_QUERY_0"} for n in range(3)]
+    new_corpus, new_questions = fact_absent.topic_absent(corpus, questions)
+    assert [r["source"] for r in new_corpus] == ["cmrc-P0", "cmrc-P2"]
+    assert [q["kind"] for q in new_questions] == ["cmrc", "unanswerable", "cmrc"]
+    assert new_questions[1]["source"] is None and new_questions[1]["answers"] == []
