@@ -2,7 +2,8 @@
 
 "有多少…" wants a quantity, "谁…" a person, "哪天…" a date, "在哪…" a place, "为什么…" a reason
 (因为, 由于, 为了…), "别名…" another name (又称, 俗称…). A sentence that talks about the right topic
-but holds no quantity cannot answer "多少"; the sentence next to it that does usually can. This is the classic answer-type check of extractive QA, in Chinese and English.
+but holds no quantity cannot answer "多少"; the sentence next to it that does usually can. This is
+the classic answer-type check of extractive QA, in Chinese and English.
 """
 
 from __future__ import annotations

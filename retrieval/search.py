@@ -4,9 +4,10 @@ Candidates come from three searches — FAISS over sentence vectors, FAISS over 
 sentence words — and each candidate is then scored on the same features: its own cosine with the
 question (does this sentence say it?), the best cosine of a chunk holding it (is this the right
 passage?), the share of the question's keyword weight in the sentence with its neighbours and
-headline and in its headline-plus-chunk context (are the facts asked about here?), and whether it holds the kind of thing asked for (a number
-for 多少, a date for 哪天). All features live on fixed scales, so the weighted sum is comparable across
-questions and one threshold can tell "the paper says" from "the paper never said".
+headline and in its headline-plus-chunk context (are the facts asked about here?), and whether it
+holds the kind of thing asked for (a number for 多少, a date for 哪天). All features live on fixed
+scales, so the weighted sum is comparable across questions and one threshold can tell "the paper
+says" from "the paper never said".
 """
 
 from __future__ import annotations
