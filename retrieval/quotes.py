@@ -43,10 +43,11 @@ def _quote_span(index: Index, hit: Hit, scores: dict[int, float], pair_margin: f
     best = None
     if options and options[0] == hit.sentence - 1 and _LEANS_BACK.match(index.sentence_text(hit.sentence)):
         best = hit.sentence - 1  # "因此它被称为笨蛋水果" says nothing without the sentence before it
-    for n in options if best is None else ():
-        score = scores.get(n, float("-inf"))
-        if score >= hit.score - pair_margin and (best is None or score > scores.get(best, float("-inf"))):
-            best = n
+    else:
+        for n in options:
+            score = scores.get(n, float("-inf"))
+            if score >= hit.score - pair_margin and (best is None or score > scores.get(best, float("-inf"))):
+                best = n
     if best is None and s.end - s.start < SHORT_SENTENCE and s.joins_next:
         best = hit.sentence + 1
     if best is None:

@@ -55,14 +55,13 @@ def seed_service(seed_settings, embedder):
 @pytest.fixture(scope="session")
 def service_over(tmp_path_factory, model_settings, embedder):
     """An answering service over a few hand-written ``{"title", "text", "source"}`` records."""
-    import json
-
+    from retrieval.evaluation import write_jsonl
     from retrieval.service import AnswerService, build
 
     def make(records: list[dict]) -> AnswerService:
         folder = tmp_path_factory.mktemp("corpus")
         corpus = folder / "corpus.jsonl"
-        corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+        write_jsonl(corpus, records)
         settings = model_settings.model_copy(update={"corpus_paths": [corpus], "index_dir": folder / "index"})
         build(settings, embedder=embedder)
         return AnswerService.open(settings, embedder=embedder)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from retrieval.errors import IndexMissingError, NewsqaError, StaleIndexError
+from retrieval.evaluation import write_jsonl
 from retrieval.service import AnswerService, build
 
 ARTICLES = [
@@ -15,14 +16,10 @@ ARTICLES = [
 ]
 
 
-def write_corpus(path, records):
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
-
-
 @pytest.fixture
 def small(tmp_path, model_settings):
     corpus = tmp_path / "corpus.jsonl"
-    write_corpus(corpus, ARTICLES)
+    write_jsonl(corpus, ARTICLES)
     return model_settings.model_copy(update={"corpus_paths": [corpus], "index_dir": tmp_path / "idx"})
 
 
@@ -65,7 +62,7 @@ def test_interrupted_rebuild_leaves_the_previous_index_usable(small, embedder, t
     build(small, embedder=embedder)
     before = AnswerService.open(small, embedder=embedder).ask("株洲硬质合金产量占全国多少").passages[0].quote
 
-    write_corpus(small.corpus_paths[0], ARTICLES + [{"title": "新", "text": "新的文章。", "source": "c"}])
+    write_jsonl(small.corpus_paths[0], ARTICLES + [{"title": "新", "text": "新的文章。", "source": "c"}])
 
     def crash(message: str) -> None:
         if message.startswith("Embedding chunks"):
@@ -88,7 +85,7 @@ def test_interrupted_rebuild_leaves_the_previous_index_usable(small, embedder, t
 def test_build_if_needed_builds_and_rebuilds_on_corpus_change(small, embedder):
     service = AnswerService.open(small, embedder=embedder, build_if_needed=True)
     assert service.info().articles == 2
-    write_corpus(small.corpus_paths[0], ARTICLES[:1])
+    write_jsonl(small.corpus_paths[0], ARTICLES[:1])
     assert AnswerService.open(small, embedder=embedder, build_if_needed=True).info().articles == 1
 
 
