@@ -22,11 +22,15 @@ bot: setup
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet torch==$(TORCH_VERSION) $(TORCH_INDEX)
-	$(PY) -m pip install --quiet -e ".[dev]"
-	touch $@
+	@test -x $(PY) || { echo "Creating $(VENV) …"; $(PYTHON) -m venv $(VENV); }
+	@echo "Updating pip …"
+	@$(PY) -m pip install --quiet --upgrade pip
+	@echo "Installing PyTorch $(TORCH_VERSION), CPU build (about 200 MB; a minute or two) …"
+	@$(PY) -m pip install --quiet torch==$(TORCH_VERSION) $(TORCH_INDEX)
+	@echo "Installing newsqa and its libraries (sentence-transformers, faiss, jieba, bm25s, python-telegram-bot …; about a minute) …"
+	@$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+	@echo "Set up in $(VENV)."
 
 clean:
 	rm -rf $(VENV) var

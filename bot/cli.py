@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
-from retrieval.errors import NewsqaError
-from retrieval.settings import Settings
+from bot.terminal import safe
+from retrieval import NewsqaError, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -22,18 +22,18 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "index", None):
         overrides["index_dir"] = Path(args.index).absolute()
     if getattr(args, "corpus", None):
-        overrides["corpus_paths"] = [Path(p).resolve() for p in args.corpus]
+        overrides["corpus_paths"] = [Path(p).absolute() for p in args.corpus]
     if getattr(args, "top_k", None):
         overrides["top_k"] = args.top_k
-    return Settings(**overrides)
+    return Settings.load(**overrides)
 
 
 def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(safe(message), file=sys.stderr, flush=True)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from retrieval.service import build
+    from retrieval import build
 
     settings = _settings(args)
     report = build(settings, progress=_progress)
@@ -46,48 +46,80 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(settings: Settings, *, build_if_needed: bool = False):
-    from retrieval.service import AnswerService
+def _open(settings: Settings, args: argparse.Namespace, *, build_if_needed: bool = False):
+    """The answering service. An index the user named with ``--index`` is never rebuilt behind
+    their back: when it is out of date they are told, and ``--rebuild`` rebuilds it."""
+    from retrieval import AnswerService, build
 
-    service = AnswerService.open(settings, build_if_needed=build_if_needed, progress=_progress)
-    changes = service.corpus_changes()
-    if changes and not build_if_needed:
+    named = bool(getattr(args, "index", None))
+    if getattr(args, "rebuild", False):
+        build(settings, progress=_progress)
+    service = AnswerService.open(settings, build_if_needed=build_if_needed and not named, progress=_progress)
+    changes = service.corpus_changes(settings.corpus_paths if getattr(args, "corpus", None) else None)
+    if changes:
+        corpus = " ".join(str(p) for p in settings.corpus_paths)
         _progress(
             f"warning: the corpus changed since the index was built ({'; '.join(changes[:3])}); "
-            f"run `newsqa build` to include the changes"
+            f"rebuild it to include the changes: newsqa build --index {settings.index_dir} --corpus {corpus}"
+            + (" (or add --rebuild)" if hasattr(args, "rebuild") else "")
         )
     return service
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    service = _open(settings)
-    if args.question:
-        questions = [" ".join(args.question)]
-    elif args.json:
-        questions = None
-    else:
-        print("newsqa ask: give a question, or --json to read questions from stdin", file=sys.stderr)
-        return 2
-    if not args.json:
-        from bot.repl import print_answer
+def _decode_line(raw: bytes) -> str:
+    """One line of a question batch: UTF-8, else GB18030 (a GBK batch), else UnicodeDecodeError."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")
 
-        print_answer(service.ask(questions[0]))
-        return 0
+
+def _json_line(record: dict) -> None:
+    sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _ask_batch(service) -> None:
+    """``ask --json``: exactly one JSON object per input line, in order; a line that cannot be
+    asked (empty, undecodable, too long) gets ``{"answered": false, "error": …}`` and the batch
+    goes on."""
     seconds = []
-    source = questions if questions is not None else (line.rstrip("\n") for line in sys.stdin)
-    for line in source:
-        if not line.strip():
+    for raw in sys.stdin.buffer:
+        raw = raw.rstrip(b"\r\n")
+        try:
+            line = _decode_line(raw)
+        except UnicodeDecodeError as exc:
+            _json_line({
+                "question": raw.decode("utf-8", errors="replace"), "answered": False, "passages": [],
+                "error": f"the line is neither UTF-8 nor GB18030 (invalid byte at position {exc.start})",
+            })
             continue
         try:
             answer = service.ask(line)
         except NewsqaError as exc:
-            print(json.dumps({"question": line, "answered": False, "passages": [], "error": str(exc)}, ensure_ascii=False), flush=True)
+            _json_line({"question": line, "answered": False, "passages": [], "error": str(exc)})
             continue
         seconds.append(answer.seconds)
-        print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        _json_line(answer.to_json())
     if seconds:
         _progress(f"{len(seconds)} questions, median {statistics.median(seconds) * 1000:.0f} ms per question")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    if not args.question and not args.json:
+        raise UsageError("give a question, or --json to read questions from stdin")
+    settings = _settings(args)
+    service = _open(settings, args)
+    if args.question:
+        question = " ".join(args.question)
+        if args.json:
+            _json_line(service.ask(question).to_json())
+        else:
+            from bot.repl import print_answer
+
+            print_answer(service.ask(question))
+        return 0
+    _ask_batch(service)
     return 0
 
 
@@ -95,42 +127,31 @@ def cmd_repl(args: argparse.Namespace) -> int:
     from bot.repl import run_repl
 
     settings = _settings(args)
-    service = _open(settings, build_if_needed=True)
+    service = _open(settings, args, build_if_needed=True)
     run_repl(service, settings)
     return 0
 
 
 def cmd_bot(args: argparse.Namespace) -> int:
-    from bot.telegram_bot import run_bot
+    from bot.telegram import TelegramSettings, run_bot
+    from retrieval import build
 
-    run_bot(_settings(args))
+    settings = _settings(args)
+    if args.rebuild:
+        build(settings, progress=_progress)
+    # an index named with --index is served as it is: never rebuilt from another corpus unasked
+    run_bot(settings, TelegramSettings.load(), build_if_needed=not args.index)
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from retrieval.evaluation import convert_squad, load_questions, score
-    from retrieval.ingest import ingest
+    from evaluation import runner
 
-    qa_path = Path(args.questions)
-    settings = _settings(args)
-    if args.squad:
-        out = Path(args.squad_out or (settings.cache_dir / "eval" / qa_path.stem))
-        corpus_path, qa_path = convert_squad(qa_path, out)
-        _progress(f"Converted {args.questions} into {corpus_path} and {qa_path}")
-        updates = {"corpus_paths": [corpus_path]}
-        if not args.index:
-            updates["index_dir"] = out / "index"
-        settings = settings.model_copy(update=updates)
-    items = load_questions(qa_path)
-    if args.rebuild:
-        from retrieval.service import build
-
-        build(settings, progress=_progress)
-    service = _open(settings, build_if_needed=True)
-    started = time.perf_counter()
-    answers = [service.ask(item.question, top_k=5) for item in items]
-    _progress(f"Asked {len(items)} questions in {time.perf_counter() - started:.1f} s")
-    report = score(items, answers, ingest(settings.corpus_paths).sources)
+    questions, settings = runner.prepare(
+        Path(args.questions), _settings(args), squad=args.squad,
+        squad_out=Path(args.squad_out) if args.squad_out else None, index_given=bool(args.index), say=_progress,
+    )
+    report = runner.run(questions, settings, rebuild=args.rebuild, say=_progress)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     print(report.format_table())
@@ -159,10 +180,12 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("repl", help="interactive questions in the terminal")
     common(r, corpus=True)
+    r.add_argument("--rebuild", action="store_true", help="rebuild the index first (also one named with --index)")
     r.set_defaults(func=cmd_repl)
 
     t = sub.add_parser("bot", help="run the Telegram bot")
     common(t, corpus=True)
+    t.add_argument("--rebuild", action="store_true", help="rebuild the index first (also one named with --index)")
     t.set_defaults(func=cmd_bot)
 
     e = sub.add_parser("eval", help="score a question file (dev_seeds.jsonl format, or SQuAD with --squad)")
@@ -176,12 +199,29 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class UsageError(NewsqaError):
+    """The command line asks for something the command cannot do."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(safe(text).split())
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand. Whatever goes wrong that a user can fix is one line on stderr and exit
+    code 2; a reader of the output pipe going away (``| head``) ends the command quietly."""
     args = parser().parse_args(argv)
     try:
         return args.func(args)
     except NewsqaError as exc:
-        print(f"newsqa: {exc}", file=sys.stderr)
+        print(f"newsqa: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # stdout is gone: point it at /dev/null so the interpreter's final flush does not complain
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:  # a disk full, a folder we may not write: still one line
+        print(f"newsqa: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nnewsqa: interrupted", file=sys.stderr)

@@ -9,6 +9,12 @@ never through rich markup, so a ``[bold]`` in an article or a question prints as
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -16,12 +22,11 @@ from rich.console import Console
 from rich.text import Text
 
 from bot import formatting as fmt
-from retrieval.answers import Answer, CorpusInfo
-from retrieval.errors import NewsqaError
-from retrieval.settings import Settings
+from bot.terminal import safe
+from retrieval import Answer, CorpusInfo, NewsqaError, Settings
 
 if TYPE_CHECKING:
-    from retrieval.service import AnswerService
+    from retrieval import AnswerService
 
 log = logging.getLogger(__name__)
 
@@ -40,33 +45,40 @@ Type a question in Chinese or English and press Enter. 输入中文或英文问�
 Ctrl-C clears the current line. Up/Down walk through earlier questions."""
 
 
-def print_answer(answer: Answer, console: Console | None = None, limit: int | None = None) -> None:
+def print_answer(answer: Answer, console: Console | None = None) -> None:
     """Print an answer for a person: each passage's context with the quote highlighted, its
-    headline · source · date underneath; or a plain "not found" in the question's language."""
+    headline · source · date underneath; or a plain "not found" in the question's language. A
+    context already shown for an earlier passage is not printed twice: only the quote is.
+    Every piece of text goes through :func:`bot.terminal.safe` (no control sequences reach the
+    terminal)."""
     console = console or Console()
     if not answer.answered or not answer.passages:
-        console.print(Text(fmt.not_found_text(answer.language, answer.question), style="yellow"))
+        console.print(Text(safe(fmt.not_found_text(answer.language, answer.question)), style="yellow"))
         return
-    passages = answer.passages if limit is None else answer.passages[:limit]
-    console.print(Text(fmt.answer_header(answer), style="bold"))
-    for number, passage in enumerate(passages, 1):
+    console.print(Text(safe(fmt.answer_header(answer)), style="bold"))
+    shown: set[tuple[str, str]] = set()
+    for number, passage in enumerate(answer.passages, 1):
         h = fmt.highlight(passage)
         body = Text(f"{number}. ", style="bold")
-        body.append(("…" if h.cut_before else "") + h.before)
-        body.append(h.quote, style=QUOTE_STYLE)
-        body.append(h.after + ("…" if h.cut_after else ""))
+        seen = (passage.source, passage.context) in shown
+        shown.add((passage.source, passage.context))
+        if not seen:
+            body.append(safe(("…" if h.cut_before else "") + h.before))
+        body.append(safe(h.quote), style=QUOTE_STYLE)
+        if not seen:
+            body.append(safe(h.after + ("…" if h.cut_after else "")))
         console.print()
         console.print(body)
-        console.print(Text("   — " + fmt.source_line(passage), style="dim"))
+        console.print(Text("   — " + safe(fmt.source_line(passage)), style="dim"))
     console.print()
-    noun = "passage" if len(passages) == 1 else "passages"
-    console.print(Text(f"{len(passages)} {noun} · {answer.seconds:.2f} s", style="dim"))
+    noun = "passage" if len(answer.passages) == 1 else "passages"
+    console.print(Text(f"{len(answer.passages)} {noun} · {answer.seconds:.2f} s", style="dim"))
 
 
 def print_banner(info: CorpusInfo, console: Console) -> None:
     console.print(Text(f"{fmt.PAPER} · newsqa", style="bold"))
     for line in fmt.about_lines(info):
-        console.print(Text(line, style="dim"))
+        console.print(Text(safe(line), style="dim"))
     console.print(Text("Ask a question (:help for commands, Ctrl-D to quit). 请提问。", style="dim"))
 
 
@@ -121,7 +133,7 @@ class Repl:
         try:
             answer = self.service.ask(question, top_k=top_k)
         except NewsqaError as err:  # too long, empty...: the message says what to do
-            self.console.print(Text(str(err), style="red"))
+            self.console.print(Text(safe(str(err)), style="red"))
             return
         self.last = answer
         print_answer(answer, self.console)
@@ -138,12 +150,11 @@ class Repl:
         elif name == "sources":
             self.sources(arg.strip())
         else:
-            self.console.print(Text(f"Unknown command :{name} — type :help", style="red"))
+            self.console.print(Text(safe(f"Unknown command :{name} — type :help"), style="red"))
         return True
 
     def sources(self, arg: str) -> None:
-        """``:sources N``: N passages for the last question - from the last answer when it has
-        that many, otherwise by asking again with ``top_k=N``."""
+        """``:sources N``: N passages for the last question, cut from its ranking (no new search)."""
         if self.last is None:
             self.console.print(Text("Ask a question first. 请先提问。", style="red"))
             return
@@ -154,10 +165,49 @@ class Repl:
         except ValueError:
             self.console.print(Text(f"Usage: :sources N   (1–{MAX_SOURCES})", style="red"))
             return
-        if n <= len(self.last.passages) and self.last.answered:
-            print_answer(self.last, self.console, limit=n)
-        else:
-            self.ask(self.last.question, top_k=n)
+        if not self.last.answered:
+            print_answer(self.last, self.console)
+            return
+        passages = self.service.more(self.last, n)
+        print_answer(replace(self.last, passages=passages), self.console)
+
+
+@contextmanager
+def _own_terminal() -> Iterator[None]:
+    """Make the REPL the terminal's foreground process group while it runs.
+
+    Ctrl-C at a terminal interrupts the whole foreground group: under ``make run`` that is make
+    too, which dies of it and exits 130 when the session ends, however well the REPL handled the
+    key. In a group of its own the REPL alone gets Ctrl-C; the terminal is handed back on exit."""
+    fd = sys.stdin.fileno() if sys.stdin and sys.stdin.isatty() else None
+    previous = None
+    if fd is not None:
+        try:
+            previous = os.tcgetpgrp(fd)
+            if os.getpgrp() == previous and os.getpid() != os.getsid(0):
+                os.setpgid(0, 0)
+                _set_foreground(fd, os.getpgrp())
+            else:
+                previous = None
+        except OSError:
+            previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            try:
+                _set_foreground(fd, previous)
+            except OSError:
+                pass
+
+
+def _set_foreground(fd: int, group: int) -> None:
+    # a background group changing the terminal's foreground gets SIGTTOU unless it ignores it
+    old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    try:
+        os.tcsetpgrp(fd, group)
+    finally:
+        signal.signal(signal.SIGTTOU, old)
 
 
 def run_repl(
@@ -174,6 +224,12 @@ def run_repl(
     read = input_fn or input
     repl = Repl(service, settings, console)
     print_banner(service.info(), console)
+    with _own_terminal():
+        _loop(repl, read, console, history)
+    console.print(Text("再见 · Bye.", style="dim"))
+
+
+def _loop(repl: Repl, read: Callable[[str], str], console: Console, history: _History | None) -> None:
     try:
         while True:
             try:
@@ -192,4 +248,3 @@ def run_repl(
     finally:
         if history is not None:
             history.save()
-    console.print(Text("再见 · Bye.", style="dim"))

@@ -9,8 +9,7 @@ from dataclasses import asdict, dataclass, field
 class Passage:
     """One cited passage. ``quote`` is verbatim from the article (the sentence or two that answer);
     ``context`` is the surrounding chunk, also verbatim, and ``quote_start``/``quote_end`` locate the
-    quote inside ``context`` so a front end can highlight it without searching for it again;
-    ``match_start``/``match_end`` locate the best-matching sentence inside ``quote``."""
+    quote inside ``context`` so a front end can highlight it without searching for it again."""
 
     quote: str
     context: str
@@ -20,13 +19,6 @@ class Passage:
     source: str
     date: str | None
     score: float
-    # the sentence that matched best, inside ``quote`` (a quote may add a neighbouring sentence)
-    match_start: int = 0
-    match_end: int = -1
-
-    def __post_init__(self) -> None:
-        if self.match_end < 0:
-            object.__setattr__(self, "match_end", len(self.quote))
 
     def to_json(self) -> dict:
         return {
@@ -42,13 +34,17 @@ class Passage:
 @dataclass(frozen=True)
 class Answer:
     """``answered`` is False when the paper does not say: front ends must then say "not found"
-    (in ``language``, "zh" or "en") instead of showing ``passages`` as if they answered."""
+    (in ``language``, "zh" or "en") instead of showing ``passages`` as if they answered.
+
+    ``ranked`` keeps every ranked sentence (id, fused score) behind the passages, so "more
+    passages" (:meth:`AnswerService.more`) is a slice of this answer, not a second search."""
 
     question: str
     answered: bool
     passages: list[Passage]
     language: str = "zh"
     seconds: float = 0.0
+    ranked: tuple[tuple[int, float], ...] = field(default=(), repr=False, compare=False)
 
     def to_json(self) -> dict:
         return {
@@ -69,7 +65,6 @@ class CorpusInfo:
     last_date: str | None
     model: str
     built_at: str
-    sources: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)

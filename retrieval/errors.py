@@ -13,6 +13,10 @@ class IndexMissingError(NewsqaError):
     """No index has been built at the configured location."""
 
 
+class IndexBusyError(NewsqaError):
+    """Another build holds the index's lock; the message names it."""
+
+
 class StaleIndexError(NewsqaError):
     """The index on disk was built with another model or chunker, or is damaged."""
 

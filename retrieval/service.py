@@ -10,9 +10,9 @@ import re
 import time
 from pathlib import Path
 
-from retrieval.answers import Answer, CorpusInfo
+from retrieval.answers import Answer, CorpusInfo, Passage
 from retrieval.errors import IndexMissingError, QuestionError
-from retrieval.index import (
+from retrieval.index.store import (
     BuildReport,
     Index,
     Progress,
@@ -23,12 +23,13 @@ from retrieval.index import (
     load_index,
     read_manifest,
 )
-from retrieval.normalize import language
-from retrieval.quotes import select_passages
-from retrieval.search import Searcher
+from retrieval.ranking.quotes import select_passages
+from retrieval.ranking.search import Hit, Searcher
+from retrieval.ranking.tuning import TUNING
 from retrieval.settings import Settings
+from retrieval.text import CJK
 
-_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_WORDLIKE = re.compile(f"[0-9A-Za-z{CJK}\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def build(
@@ -38,9 +39,10 @@ def build(
     progress: Progress = quiet,
 ) -> BuildReport:
     """Rebuild the index at ``settings.index_dir`` from ``settings.corpus_paths``."""
-    from retrieval.embedding import Embedder
+    from retrieval.model.embedding import Embedder, use_threads
 
-    embedder = embedder or Embedder(settings, progress=progress)
+    embedder = embedder or Embedder.from_settings(settings, progress=progress)
+    use_threads("build")
     return build_index(
         settings.corpus_paths,
         settings.index_dir,
@@ -83,10 +85,12 @@ class AnswerService:
         progress: Progress = quiet,
     ) -> AnswerService:
         """Load the index and the model once. With ``build_if_needed`` (the REPL, the bot) a missing
-        index, or one that no longer matches the corpus, is (re)built first."""
-        from retrieval.embedding import Embedder
+        index, or one that no longer matches the corpus, is (re)built first. The process then
+        serves: the model runs questions on one thread each (set here, once, before any worker
+        thread asks)."""
+        from retrieval.model.embedding import Embedder, use_threads
 
-        embedder = embedder or Embedder(settings, progress=progress)
+        embedder = embedder or Embedder.from_settings(settings, progress=progress)
         index_dir = settings.index_dir
 
         def compatible_manifest() -> dict:
@@ -112,27 +116,38 @@ class AnswerService:
                 progress(f"Building the index: {reason}")
                 build(settings, embedder=embedder, progress=progress)
         compatible_manifest()
-        return cls(settings, load_index(index_dir), embedder)
+        service = cls(settings, load_index(index_dir), embedder)
+        use_threads("serve")
+        return service
 
-    def corpus_changes(self) -> list[str]:
-        """Files of the corpus this index was built from that were edited, added or removed since."""
-        built_from = [Path(p) for p in self.index.manifest.get("corpus_paths", [])]
-        return corpus_changes(self.index.manifest, built_from)
+    def corpus_changes(self, corpus_paths: list[Path] | None = None) -> list[str]:
+        """Files added, edited or removed since the index was built: in ``corpus_paths``, or by
+        default in the folders it was built from. Compared by content, not by path."""
+        paths = corpus_paths or [Path(p) for p in self.index.manifest.get("corpus_paths", [])]
+        return corpus_changes(self.index.manifest, paths)
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """The one path a question takes: validated, normalized and classified once (a
+        :class:`~retrieval.ranking.query.Query`), searched, judged, quoted."""
         started = time.perf_counter()
-        question = validate_question(question, self.settings.max_question_chars)
-        top_k = top_k or self.settings.top_k
-        hits, confidence = self.searcher.search(question, limit=max(50, top_k * 10))
-        answered = bool(hits) and confidence >= self.settings.answer_threshold
-        passages = select_passages(self.index, hits, top_k, threshold=self.settings.answer_threshold)
+        query = self.searcher.query(validate_question(question, self.settings.max_question_chars))
+        hits, confidence = self.searcher.search(query)
+        answered = bool(hits) and confidence >= TUNING.answer_threshold
+        ranked = hits if answered else []
+        passages = select_passages(self.index, ranked, top_k or self.settings.top_k)
         return Answer(
-            question=question,
+            question=query.text,
             answered=answered,
-            passages=passages if answered else [],
-            language=language(question),
+            passages=passages,
+            language=query.language,
             seconds=time.perf_counter() - started,
+            ranked=tuple((h.sentence, h.score) for h in ranked),
         )
+
+    def more(self, answer: Answer, count: int) -> list[Passage]:
+        """The first ``count`` passages of ``answer``, cut from the ranking it already holds: "more
+        passages" pages through one search instead of running another."""
+        return select_passages(self.index, [Hit(i, s) for i, s in answer.ranked], count)
 
     def info(self) -> CorpusInfo:
         m = self.index.manifest
@@ -140,15 +155,13 @@ class AnswerService:
             {a.date for a in self.index.articles if a.date},
             key=lambda d: tuple(int(x) for x in re.findall(r"\d+", d)[-2:]),
         )
-        sources = sorted({a.source for a in self.index.articles})
         return CorpusInfo(
             articles=len(self.index.articles),
-            issues=len(m.get("files", {})) or len(sources),
+            issues=len(m.get("files", {})) or len({a.source for a in self.index.articles}),
             chunks=len(self.index.chunks),
             first_date=dates[0] if dates else None,
             last_date=dates[-1] if dates else None,
             model=m.get("model", ""),
             built_at=m.get("built_at", ""),
-            sources=sources,
         )
 

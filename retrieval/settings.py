@@ -1,16 +1,17 @@
-"""The one place newsqa's configuration lives.
+"""The one place the library's configuration lives.
 
-Defaults come from ``config/newsqa.toml``; environment variables prefixed ``NEWSQA_`` (and a ``.env``
-file in the working directory) override them; front ends pass per-run overrides as keyword arguments.
-Keeping a single class means a setting is spelled, typed and validated exactly once.
+Every default is written once, in ``config/newsqa.toml``; environment variables prefixed ``NEWSQA_``
+(and a ``.env`` file in the working directory) override it; front ends pass per-run overrides as
+keyword arguments. The class only says what each setting is and checks it. Front ends keep their own
+settings (the Telegram bot's live in ``bot/telegram/settings.py``), and the numbers the ranking was
+fitted with are not settings at all: they live in :mod:`retrieval.ranking.tuning`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,17 +19,34 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from retrieval.errors import NewsqaError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "newsqa.toml"
 
 
-def _resolve(path: Path) -> Path:
+class SettingsError(NewsqaError, ValueError):
+    """A setting has a value it cannot have (``NEWSQA_TOP_K=abc``); says which and why."""
+
+
+def resolve_path(path: Path) -> Path:
     """Relative paths in settings mean "relative to the project", not to wherever the user stands."""
     path = Path(path).expanduser()
     return path if path.is_absolute() else (PROJECT_ROOT / path)
 
 
+def settings_error(error: ValidationError, prefix: str) -> SettingsError:
+    """One line naming the offending settings, as the user would spell them (``NEWSQA_TOP_K``)."""
+    problems = []
+    for e in error.errors():
+        name = prefix + "_".join(str(part) for part in e["loc"][:1]).upper()
+        problems.append(f"{name}={e.get('input')!r}: {e['msg']}")
+    return SettingsError("invalid setting " + "; ".join(problems))
+
+
 class Settings(BaseSettings):
+    """What to index, where, with which model, and how answers are cut. See config/newsqa.toml."""
+
     model_config = SettingsConfigDict(
         env_prefix="NEWSQA_",
         env_file=".env",
@@ -37,39 +55,34 @@ class Settings(BaseSettings):
         toml_file=DEFAULT_CONFIG,
     )
 
-    corpus_paths: list[Path] = Field(default_factory=lambda: [Path("seeds")])
-    index_dir: Path = Path("var/index")
-    cache_dir: Path = Path("~/.cache/newsqa")
+    corpus_paths: list[Path]
+    index_dir: Path
+    cache_dir: Path
+    model_name: str
+    model_path: Path | None
+    top_k: int = Field(ge=1, le=50)
+    max_question_chars: int = Field(ge=10)
+    chunk_max_chars: int = Field(ge=50)
+    chunk_overlap: int = Field(ge=0)
 
-    model_name: str = "intfloat/multilingual-e5-small"
-    model_path: Path | None = None
-
-    top_k: int = Field(5, ge=1, le=50)
-    # Below this fused score the best evidence is too weak to quote: the answer is "not found".
-    answer_threshold: float = 1.19
-    max_question_chars: int = Field(500, ge=10)
-
-    chunk_max_chars: int = Field(300, ge=50)
-    chunk_overlap: int = Field(1, ge=0)
-
-    telegram_token: SecretStr | None = None
-    telegram_base_url: str = "https://api.telegram.org/bot"
-    telegram_mode: Literal["polling", "webhook"] = "polling"
-    telegram_webhook_url: str = ""
-    telegram_webhook_listen: str = "0.0.0.0"
-    telegram_webhook_port: int = 8443
-    telegram_allowed_chat_ids: list[int] = Field(default_factory=list)
-    telegram_user_questions_per_minute: int = Field(10, ge=1)
+    @classmethod
+    def load(cls, **overrides: object) -> Settings:
+        """Settings from the config file, the environment and ``overrides``; a bad value raises a
+        one-line :class:`SettingsError` instead of pydantic's multi-line report."""
+        try:
+            return cls(**overrides)
+        except ValidationError as error:
+            raise settings_error(error, "NEWSQA_") from None
 
     @field_validator("corpus_paths", mode="after")
     @classmethod
     def _resolve_corpus(cls, value: list[Path]) -> list[Path]:
-        return [_resolve(p) for p in value]
+        return [resolve_path(p) for p in value]
 
     @field_validator("index_dir", "cache_dir", mode="after")
     @classmethod
     def _resolve_dir(cls, value: Path) -> Path:
-        return _resolve(value)
+        return resolve_path(value)
 
     @field_validator("model_path", mode="before")
     @classmethod
@@ -79,7 +92,7 @@ class Settings(BaseSettings):
     @field_validator("model_path", mode="after")
     @classmethod
     def _resolve_model(cls, value: Path | None) -> Path | None:
-        return None if value is None else _resolve(value)
+        return None if value is None else resolve_path(value)
 
     @classmethod
     def settings_customise_sources(
@@ -90,7 +103,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Precedence: explicit arguments > environment > .env > config/newsqa.toml > class defaults.
+        # Precedence: explicit arguments > environment > .env > config/newsqa.toml.
         return (
             init_settings,
             env_settings,
@@ -98,7 +111,3 @@ class Settings(BaseSettings):
             TomlConfigSettingsSource(settings_cls),
             file_secret_settings,
         )
-
-    @property
-    def models_dir(self) -> Path:
-        return self.cache_dir / "models"

@@ -4,8 +4,9 @@
         [--set cmrc=var/cmrc/index:var/cmrc/questions.jsonl] [--holdout var/cmrc-half/index:questions.jsonl]
 
 For each question the candidate sentences and their features are computed once with the production
-code (retrieval.search.Searcher); then every weighting of a grid, and reciprocal rank fusion for
-comparison, is scored with the production passage selection. ``--holdout`` names an index built
+code (retrieval.ranking.search.Searcher); then every weighting of a grid, and reciprocal rank fusion for
+comparison, is scored with the production passage selection and the evaluation's own hit rule
+(evaluation.scoring.score). The values it reports go into retrieval/ranking/tuning.py. ``--holdout`` names an index built
 *without* the paragraphs its questions come from: those questions are unanswerable there, which gives
 the threshold many more negatives than the five of dev_seeds.jsonl; a ``--set`` made by
 scripts/fact_absent.py adds the hard kind (topic present, fact cut out).
@@ -21,53 +22,35 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from retrieval.evaluation import load_questions, norm  # noqa: E402
-from retrieval.index import load_index  # noqa: E402
-from retrieval.quotes import PAIR_MARGIN, select_passages  # noqa: E402
-from retrieval.search import Candidates, Searcher, SearchWeights, confidence, rank  # noqa: E402
-from retrieval.settings import Settings  # noqa: E402
+from evaluation.scoring import TOP_K, load_questions, score
+from retrieval import Answer, Settings
+from retrieval.index.store import load_index
+from retrieval.ranking.quotes import select_passages
+from retrieval.ranking.search import Candidates, Hit, Searcher, confidence, rank
+from retrieval.ranking.tuning import TUNING, Tuning
 
 
 def collect(index_dir: Path, qa_path: Path, embedder, limit: int | None = None):
     index = load_index(index_dir)
     searcher = Searcher(index, embedder)
     items = load_questions(qa_path)[:limit]
-    rows = []
-    for item in items:
-        rows.append((item, searcher.candidates(item.question)))
-    return index, rows
+    return index, [(item, searcher.candidates(searcher.query(item.question))) for item in items]
 
 
-def score_set(index, rows, weights: SearchWeights, fuse=None, threshold=float("-inf"), pair_margin=PAIR_MARGIN):
-    """hit@1, hit@5, MRR@5 over answerable items and the top fused score of every item."""
-    hits1 = hits5 = mrr = 0.0
-    answerable = 0
-    tops: list[tuple[bool, float]] = []
+def score_set(index, rows, tuning: Tuning, fuse=None):
+    """hit@1, hit@5, MRR@5 over answerable items and (answerable?, confidence) of every item."""
+    answers, tops = [], []
     for item, cand in rows:
-        hits = rank(cand, weights, limit=60) if fuse is None else fuse(cand)
-        passages = select_passages(index, hits, 5, threshold=threshold, pair_margin=pair_margin)
-        tops.append((item.kind != "unanswerable", confidence(hits, cand, weights)))
-        if item.kind == "unanswerable":
-            continue
-        answerable += 1
-        answers = [norm(a) for a in item.answers]
-        for r, p in enumerate(passages, 1):
-            if p.source == item.source and any(a in norm(p.quote) for a in answers):
-                hits1 += r == 1
-                hits5 += 1
-                mrr += 1 / r
-                break
-    n = max(answerable, 1)
-    return hits1 / n, hits5 / n, mrr / n, tops
+        hits = rank(cand, tuning) if fuse is None else fuse(cand)
+        answers.append(Answer(item.question, True, select_passages(index, hits, TOP_K, tuning)))
+        tops.append((item.answerable, confidence(hits, cand, tuning)))
+    overall = score([item for item, _ in rows], answers, {}).overall()
+    return overall["hit@1"] or 0.0, overall["hit@5"] or 0.0, overall["mrr@5"] or 0.0, tops
 
 
 def rrf(cand: Candidates, k: int = 60):
-    from retrieval.search import Hit
-
     score = np.zeros(len(cand.ids))
-    for col in (cand.dense, cand.chunk, cand.coverage + cand.context_coverage):
+    for col in (cand.dense, cand.chunk, cand.window_coverage + cand.context_coverage):
         order = np.argsort(-col, kind="stable")
         ranks = np.empty(len(col))
         ranks[order] = np.arange(1, len(col) + 1)
@@ -85,9 +68,9 @@ def main() -> int:
     ap.add_argument("--limit", type=int, help="at most this many questions per set")
     args = ap.parse_args()
 
-    from retrieval.embedding import Embedder
+    from retrieval.model.embedding import Embedder
 
-    embedder = Embedder(Settings())
+    embedder = Embedder.from_settings(Settings.load())
     sets = {"dev": collect(Path(args.index), Path(args.questions), embedder, args.limit)}
     for spec in args.set:
         name, paths = spec.split("=", 1)
@@ -101,24 +84,21 @@ def main() -> int:
 
     grid = {
         "chunk": [0.25, 0.5, 1.0],
-        "coverage": [0.0, 0.05, 0.1, 0.2],
         "window_coverage": [0.0, 0.05, 0.1, 0.2],
         "context_coverage": [0.0, 0.05, 0.1],
         "answer_type": [0.02, 0.04, 0.08],
     }
     margins = [0.0, 0.02, 0.05, 0.1, 1.0]
 
-    def evaluate(w: SearchWeights, margin: float):
-        # threshold=inf: rank as if no other article had a passage worth answering with (the
-        # per-article cap then only orders, see retrieval.quotes); the threshold is fitted after
-        per = {
-            name: score_set(index, rows, w, pair_margin=margin, threshold=float("inf"))[:3]
-            for name, (index, rows) in sets.items()
-        }
+    def evaluate(w: Tuning, margin: float):
+        # competitive_floor=inf: rank as if no other article had a passage worth answering with (the
+        # per-article cap then only orders, see retrieval.ranking.quotes); the threshold is fitted after
+        tuned = replace(w, pair_margin=margin, competitive_floor=float("inf"))
+        per = {name: score_set(index, rows, tuned)[:3] for name, (index, rows) in sets.items()}
         return (sum(h1 + 0.5 * h5 for h1, h5, _ in per.values()), w, margin, per)
 
     # weights first at a middle margin, then the margin for the ten best weightings
-    results = [evaluate(SearchWeights(**dict(zip(grid, v))), 1.0) for v in itertools.product(*grid.values())]
+    results = [evaluate(replace(TUNING, **dict(zip(grid, v))), 1.0) for v in itertools.product(*grid.values())]
     results.sort(key=lambda r: -r[0])
     results += [evaluate(r[1], m) for r in results[:10] for m in margins if m != 1.0]
     results.sort(key=lambda r: -r[0])
@@ -130,18 +110,18 @@ def main() -> int:
     rrf_desc = "  ".join(
         f"{n}: h1 {h1:.3f} h5 {h5:.3f} mrr {m:.3f}"
         for n, (index, rows) in sets.items()
-        for h1, h5, m, _ in [score_set(index, rows, SearchWeights(), fuse=rrf)]
+        for h1, h5, m, _ in [score_set(index, rows, TUNING, fuse=rrf)]
     )
     print(f"reciprocal rank fusion (k=60):  {rrf_desc}")
 
     # the threshold lives on the scale of the weights in production, whatever the grid preferred
-    production, margin = SearchWeights(), PAIR_MARGIN
+    production, margin = TUNING, TUNING.pair_margin
     named = {**sets, **({"holdout": holdout} if holdout else {})}
     print(f"\nconfidence = best fused - unknown_penalty * unknown keyword share - type_penalty * [best sentence "
           f"lacks the asked type] + crosslingual * [English question]; pair_margin={margin}")
     for type_penalty, crosslingual in itertools.product([0.0, 0.1, 0.2, 0.3], [0.0, 0.1]):
         w = replace(production, type_penalty=type_penalty, crosslingual=crosslingual)
-        tops = {name: score_set(index, rows, w, pair_margin=margin)[3] for name, (index, rows) in named.items()}
+        tops = {name: score_set(index, rows, w)[3] for name, (index, rows) in named.items()}
         pos = np.array([s for t in tops.values() for ok, s in t if ok])
         print(f"  type_penalty={type_penalty} crosslingual={crosslingual}:")
         for t in np.arange(np.floor(np.percentile(pos, 1) * 20) / 20, pos.max(), 0.01):

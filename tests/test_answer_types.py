@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.answer_types import question_places, question_types, question_unit, sentence_types, type_match
-from retrieval.search import Candidates, Hit, SearchWeights, confidence
+from retrieval.ranking.answer_types import question_places, question_types, question_unit, sentence_types, type_match
+from retrieval.ranking.search import Candidates, Hit, confidence
+from retrieval.ranking.tuning import Tuning
 
 
 @pytest.mark.parametrize(
@@ -105,13 +106,13 @@ def test_a_named_kind_of_place_must_be_the_one_supplied(sentence, places, match)
 def _candidates(answer_type: float, *, asks_type: bool, english: bool = False) -> Candidates:
     one = np.ones(1, dtype=np.float32)
     return Candidates(
-        ids=np.array([7]), dense=one, chunk=one, coverage=one, window_coverage=one, context_coverage=one,
+        ids=np.array([7]), dense=one, chunk=one, window_coverage=one, context_coverage=one,
         answer_type=np.array([answer_type], dtype=np.float32), byline=0 * one, asks_type=asks_type, english=english,
     )
 
 
 def test_confidence_drops_when_the_best_sentence_lacks_what_was_asked():
-    w = SearchWeights()
+    w = Tuning()
     hits = [Hit(7, 1.5)]
     assert confidence(hits, _candidates(1.0, asks_type=True), w) == pytest.approx(1.5)
     assert confidence(hits, _candidates(0.0, asks_type=True), w) == pytest.approx(1.5 - w.type_penalty)

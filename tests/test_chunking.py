@@ -6,8 +6,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from retrieval.chunking import MAX_SENTENCE_CHARS, chunk_articles, split_sentences
-from retrieval.ingest import ingest
+from retrieval.corpus.chunking import MAX_SENTENCE_CHARS, chunk_articles, split_sentences
+from retrieval.corpus.ingest import ingest
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

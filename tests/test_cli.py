@@ -35,8 +35,10 @@ def test_batch_json_mode_answers_every_line_with_one_model_load(index_dir):
     result = newsqa("ask", "--json", "--index", index_dir, "--top-k", "3", stdin=questions)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [x["question"] for x in lines][:2] == ["高新大厦有多高?", "火星上有没有水?"]
-    assert len(lines) == 4  # the empty line is skipped, every other line answered in order
+    assert [x["question"] for x in lines][:3] == ["高新大厦有多高?", "", "火星上有没有水?"]
+    assert len(lines) == 5  # one object per line in, the empty one included (issue 13)
+    assert lines[1]["answered"] is False and lines[1]["error"]
+    del lines[1]
     first = lines[0]
     assert set(first) == {"question", "answered", "passages"}
     assert first["answered"] and len(first["passages"]) == 3

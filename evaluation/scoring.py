@@ -1,8 +1,8 @@
-"""Scoring the answering service against gold questions, as /work/shared/eval/README.md prescribes.
+"""Scoring the answering service against gold questions, as ``shared/eval/README.md`` prescribes.
 
 The rule is deliberately strict and mechanical (normalised substring match plus the right source) so
 that two runs, or two engineers, always agree on a number: no fuzzy matching, no model in the loop.
-Everything here is plain data in, plain data out; ``newsqa eval`` does the asking and the printing.
+Everything here is plain data in, plain data out; :mod:`evaluation.runner` does the asking.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import statistics
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.answers import Answer
-from retrieval.errors import NewsqaError
+from retrieval import Answer, NewsqaError
+from retrieval.text import key
 
 TOP_K = 5
 """Only the first five cited passages count: a reader does not scroll further than that."""
@@ -61,11 +60,11 @@ class QAItem:
         }
 
 
-def norm(s: str) -> str:
-    """NFKC, then every whitespace character removed. NFKC folds full-width ``，１６８`` into ``,168``;
-    dropping whitespace forgives the stray spaces newspaper layout leaves inside Chinese text
-    (``168 米`` vs ``168米``). Both differences are typographic, never a different answer."""
-    return "".join(unicodedata.normalize("NFKC", s).split())
+# NFKC, then every white-space character removed. NFKC folds full-width ``，１６８`` into ``,168``;
+# dropping white space forgives the stray spaces newspaper layout leaves inside Chinese text
+# (``168 米`` vs ``168米``). Both differences are typographic, never a different answer.
+norm = key
+
 
 
 # --------------------------------------------------------------------------- loading questions
@@ -75,16 +74,16 @@ def _item_from_record(rec: object) -> QAItem:
     """Validate one JSONL record; raises ValueError with a short reason (the caller adds file:line)."""
     if not isinstance(rec, dict):
         raise ValueError("expected a JSON object")
-    for key in ("id", "question", "kind"):
-        if not isinstance(rec.get(key), str) or not rec[key].strip():
-            raise ValueError(f"{key!r} must be a non-empty string")
+    for name in ("id", "question", "kind"):
+        if not isinstance(rec.get(name), str) or not rec[name].strip():
+            raise ValueError(f"{name!r} must be a non-empty string")
     answers = rec.get("answers", [])
     if not isinstance(answers, list) or not all(isinstance(a, str) and norm(a) for a in answers):
         raise ValueError("'answers' must be a list of non-empty strings")
     source, title = rec.get("source"), rec.get("title")
-    for key, value in (("source", source), ("title", title)):
+    for name, value in (("source", source), ("title", title)):
         if value is not None and not isinstance(value, str):
-            raise ValueError(f"{key!r} must be a string or null")
+            raise ValueError(f"{name!r} must be a string or null")
     occurrences = rec.get("answer_occurrences", 1)
     if not isinstance(occurrences, int) or isinstance(occurrences, bool) or occurrences < 0:
         raise ValueError("'answer_occurrences' must be a non-negative integer")
@@ -323,70 +322,3 @@ def score(items: list[QAItem], answers: list[Answer], source_texts: Mapping[str,
             )
         )
     return EvalReport(results)
-
-
-# --------------------------------------------------------------------------- SQuAD / CMRC 2018
-
-
-def write_jsonl(path: Path, records: Iterable[dict]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-
-
-def convert_squad(squad_path: Path, out_dir: Path) -> tuple[Path, Path]:
-    """Turn a SQuAD-format file (CMRC 2018) into ``corpus.jsonl`` + ``questions.jsonl``.
-
-    Each paragraph becomes one article ``{"title", "text", "source": "cmrc-<paragraph id>"}`` and each
-    question an item of kind ``cmrc`` whose gold source is its paragraph, as the README's "CMRC 2018 as
-    a corpus" says. This gives a second, larger, independently written test set for the same pipeline.
-    Paragraphs without an ``id`` (plain SQuAD) get ``<entry index>-<paragraph index>``; questions with no
-    answers (SQuAD 2.0) become ``unanswerable`` items. Questions whose text is empty are skipped with a
-    logged warning: nobody can ask them (the service rejects an empty question), so scoring them would
-    only add misses. The CMRC 2018 trial set has two (TRIAL_776_QUERY_4, TRIAL_20_QUERY_0), hence
-    1,000 questions out of its 1,002. Returns ``(corpus_path, questions_path)``.
-    """
-    squad_path, out_dir = Path(squad_path), Path(out_dir)
-    try:
-        data = json.loads(squad_path.read_text(encoding="utf-8"))["data"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise EvalDataError(f"{squad_path}: not a readable SQuAD-format file ({exc!r})") from exc
-    corpus: list[dict] = []
-    questions: list[dict] = []
-    seen_sources: set[str] = set()
-    skipped: list[str] = []
-    for ei, entry in enumerate(data):
-        title = entry.get("title") or None
-        for pi, para in enumerate(entry["paragraphs"]):
-            source = f"cmrc-{para.get('id') or f'{ei}-{pi}'}"
-            if source in seen_sources:
-                raise EvalDataError(f"{squad_path}: two paragraphs share the source {source!r}")
-            seen_sources.add(source)
-            context = para["context"]
-            corpus.append({"title": title, "text": context, "source": source})
-            normed_context = norm(context)
-            for qi, qa in enumerate(para.get("qas", [])):
-                if not qa.get("question", "").strip():
-                    skipped.append(qa.get("id") or f"{source}-q{qi}")
-                    continue
-                answers = list(dict.fromkeys(a["text"] for a in qa.get("answers", []) if norm(a["text"])))
-                questions.append(
-                    {
-                        "id": qa.get("id") or f"{source}-q{qi}",
-                        "question": qa["question"],
-                        "answers": answers,
-                        "source": source if answers else None,
-                        "title": title if answers else None,
-                        "kind": "cmrc" if answers else UNANSWERABLE,
-                        "answer_occurrences": normed_context.count(norm(answers[0])) if answers else 0,
-                    }
-                )
-    if skipped:
-        log.warning(
-            "%s: skipped %d question(s) with empty text: %s", squad_path, len(skipped), ", ".join(skipped)
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    corpus_path, questions_path = out_dir / "corpus.jsonl", out_dir / "questions.jsonl"
-    write_jsonl(corpus_path, corpus)
-    write_jsonl(questions_path, questions)
-    return corpus_path, questions_path

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.ingest import Article
+from retrieval.corpus.article import Article
 
 CHUNKER_VERSION = "10"
 

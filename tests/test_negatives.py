@@ -1,14 +1,8 @@
-"""scripts/fact_absent.py: odd questions lose their answer sentence, even ones keep theirs."""
+"""evaluation.negatives: odd questions lose their answer sentence, even ones keep theirs."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "fact_absent.py"
-spec = importlib.util.spec_from_file_location("fact_absent", SCRIPT)
-fact_absent = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(fact_absent)
+from evaluation import negatives as fact_absent
 
 
 def _q(n: int, answer: str, occurrences: int = 1) -> dict:

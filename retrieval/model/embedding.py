@@ -3,12 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from retrieval.errors import ModelUnavailableError
-from retrieval.provision import E5_PROMPTS, model_identity, resolve_model
-from retrieval.settings import Settings
+from retrieval.model.provision import E5_PROMPTS, model_identity, resolve_model
+
+if TYPE_CHECKING:
+    from retrieval.settings import Settings
+
+_BUILD_THREADS: int | None = None
+
+
+def use_threads(role: Literal["build", "serve"]) -> None:
+    """Set the model's thread count for what this process does next; called once when a role starts
+    (a build, or serving questions), never per call.
+
+    Serving runs each question on one thread. A question is a few dozen tokens: a second thread
+    saves little when the machine is idle, but when another process is busy (an index rebuild next
+    to the running bot on a 2-core box) OpenMP's spinning threads fight it and a 30 ms query took
+    0.1-0.7 s; and the bot asks from several worker threads at once, which already use the cores.
+    Flipping the process-wide setting around each call, as before, raced between those threads.
+    A build embeds thousands of passages in batches and gets every core torch would use.
+    """
+    global _BUILD_THREADS
+    import torch
+
+    if _BUILD_THREADS is None:
+        _BUILD_THREADS = torch.get_num_threads()
+    wanted = 1 if role == "serve" else _BUILD_THREADS
+    if torch.get_num_threads() != wanted:
+        torch.set_num_threads(wanted)
 
 
 class Embedder:
@@ -23,8 +50,15 @@ class Embedder:
     identity: str
     dimension: int
 
-    def __init__(self, settings: Settings, *, progress: Callable[[str], None] | None = None) -> None:
-        path = resolve_model(settings, progress=progress)
+    def __init__(
+        self,
+        model_name: str,
+        model_path: Path | None,
+        cache_dir: Path,
+        *,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        path = resolve_model(model_name, model_path, cache_dir, progress=progress)
         self.identity = model_identity(path)
         # Imported here: sentence-transformers (torch, transformers) takes seconds to import, and
         # front ends that never embed (e.g. `--help`) should not pay for it.
@@ -35,7 +69,7 @@ class Embedder:
         except Exception as error:  # noqa: BLE001 - a broken folder is the user's to fix; say which
             raise ModelUnavailableError(f"Could not load the sentence model from {path}: {error}") from error
         # A user folder is judged by its own name: NEWSQA_MODEL_PATH may hold a model that is not E5.
-        looks_e5 = "e5" in str(settings.model_path or settings.model_name).lower()
+        looks_e5 = "e5" in str(model_path or model_name).lower()
         for name, prefix in E5_PROMPTS.items():
             if looks_e5 and not model.prompts.get(name):
                 model.prompts[name] = prefix
@@ -45,21 +79,14 @@ class Embedder:
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dimension = int(get_dim())
 
+    @classmethod
+    def from_settings(cls, settings: Settings, *, progress: Callable[[str], None] | None = None) -> Embedder:
+        return cls(settings.model_name, settings.model_path, settings.cache_dir, progress=progress)
+
     def encode_queries(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
-        """``(len(texts), dimension)`` float32, unit length; for questions.
-
-        Runs on one thread. A question is a few dozen tokens: a second thread saves little when the
-        machine is idle, but when another process is busy (an index rebuild next to the running bot on
-        a 2-core box) OpenMP's spinning threads fight it and a 30 ms query took 0.1-0.7 s.
-        """
-        import torch
-
-        previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return self._encode(texts, "query", batch_size=batch_size, show_progress=False)
-        finally:
-            torch.set_num_threads(previous)
+        """``(len(texts), dimension)`` float32, unit length; for questions. Safe to call from
+        several threads at once: it changes no process-wide state (see :func:`use_threads`)."""
+        return self._encode(texts, "query", batch_size=batch_size, show_progress=False)
 
     def encode_passages(self, texts: list[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
         """``(len(texts), dimension)`` float32, unit length; for archive chunks."""

@@ -16,9 +16,8 @@ from functools import lru_cache
 import numpy as np
 from pypinyin import lazy_pinyin
 
-from retrieval.normalize import normalize
+from retrieval.text import CJK_CHAR, normalize
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
 _SEP = "\x00"
 
@@ -47,26 +46,25 @@ class TermIndex:
         n, df = len(self), self.document_frequency(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def coverage(self, terms: list[str], ids: np.ndarray, *, where: str = "sentence") -> np.ndarray:
-        """IDF-weighted share of ``terms`` present in each of ``ids``: in the sentence itself; in the
-        sentence, its two neighbours and its headline (``where="window"``: questions often restate the
-        sentence before the answer, and a term of the headline — "蓝线裸顶鲷的体长…" in the article
-        蓝线裸顶鲷 — says which article, so it counts for every sentence of it and the other terms
-        pick the sentence); or in its headline and chunk (``where="context"``)."""
+    def coverage(self, terms: tuple[str, ...], weights: tuple[float, ...], ids: np.ndarray, *, where: str) -> np.ndarray:
+        """Share of the keyword weight (``weights``: the terms' IDF, computed once per question)
+        present in each of ``ids``: in the sentence, its two neighbours and its headline
+        (``where="window"``: questions often restate the sentence before the answer, and a term of
+        the headline — "蓝线裸顶鲷的体长…" in the article 蓝线裸顶鲷 — says which article, so it
+        counts for every sentence of it and the other terms pick the sentence); or in its headline
+        and chunk (``where="context"``)."""
         if not terms:
             return np.zeros(len(ids), dtype=np.float32)
-        weights = np.asarray([self.idf(t) for t in terms], dtype=np.float32)
+        w = np.asarray(weights, dtype=np.float32)
         texts = [self._text_of(int(i), where) for i in ids]
         present = np.asarray([[t in text for t in terms] for text in texts], dtype=np.float32)
-        return present @ weights / weights.sum()
+        return present @ w / w.sum()
 
     def _text_of(self, i: int, where: str) -> str:
         if where == "context":
             return self.contexts[i]
-        if where == "window":
-            same = [j for j in (i - 1, i, i + 1) if 0 <= j < len(self) and self.articles[j] == self.articles[i]]
-            return _SEP.join([*(self.sentences[j] for j in same), self.headlines[self.articles[i]]])
-        return self.sentences[i]
+        same = [j for j in (i - 1, i, i + 1) if 0 <= j < len(self) and self.articles[j] == self.articles[i]]
+        return _SEP.join([*(self.sentences[j] for j in same), self.headlines[self.articles[i]]])
 
     def pinyin_names(self, question: str) -> list[str]:
         """Chinese strings of the corpus spelled by the capitalised pinyin words of ``question``."""
@@ -87,7 +85,7 @@ class TermIndex:
                 while pos >= 0 and seen < 50:
                     first = owners[pos + 1]
                     chars = self._text[first : first + len(syllables)]
-                    if _CJK.fullmatch(chars[0]) and all(_CJK.fullmatch(c) for c in chars):
+                    if CJK_CHAR.fullmatch(chars[0]) and all(CJK_CHAR.fullmatch(c) for c in chars):
                         found.append(chars)
                     pos = sounds.find(needle, pos + 1)
                     seen += 1
@@ -97,7 +95,7 @@ class TermIndex:
         """The corpus as one string of syllables, and for each position the character it came from."""
         sounds = lazy_pinyin(self._text, errors=lambda chars: ["#"] * len(chars))
         if len(sounds) != len(self._text):  # never seen, but a misalignment would cite wrong text
-            sounds = [lazy_pinyin(c)[0] if _CJK.fullmatch(c) else "#" for c in self._text]
+            sounds = [lazy_pinyin(c)[0] if CJK_CHAR.fullmatch(c) else "#" for c in self._text]
         parts: list[str] = []
         owners: list[int] = []
         for pos, sound in enumerate(sounds):

@@ -18,7 +18,7 @@ import bm25s
 import jieba
 import numpy as np
 
-from retrieval.normalize import normalize
+from retrieval.text import CJK, CJK_RUN, normalize
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -27,7 +27,6 @@ _PROTECTED = re.compile(
     r"\d+(?:[.,]\d+)*\s*(?:%|‰|[A-Za-z]{1,4}(?![A-Za-z])|[万亿千百]+)?(?:[年月日号时个家亩元吨人次起名米天户项倍岁斤台座条所批]|平方公里|小时|公里)?"
     r"|[A-Za-z][A-Za-z0-9+\-]*"
 )
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 # Words that shape a question but never occur in its answer.
 STOPWORDS = frozenset(
@@ -46,7 +45,7 @@ _ENGLISH_STOPWORDS = frozenset(
     about according after before""".split()
 )
 _ORG_SUFFIX = re.compile(
-    r"[\u4e00-\u9fff]{2,6}?(?:集团|公司|股份|研究所|产研所|株洲所|区|县|市|镇|乡|村|街道|社区|园区|大厦|中心|学院|大学|医院|银行|法院|检察院|社科联|供销社|委员会)"
+    f"[{CJK}]{{2,6}}?" r"(?:集团|公司|股份|研究所|产研所|株洲所|区|县|市|镇|乡|村|街道|社区|园区|大厦|中心|学院|大学|医院|银行|法院|检察院|社科联|供销社|委员会)"
 )
 
 
@@ -59,7 +58,7 @@ def corpus_vocabulary(texts: list[str], *, min_count: int = 2) -> list[str]:
 
     counts: Counter[str] = Counter()
     for text in texts:
-        for run in _CJK_RUN.findall(normalize(text)):
+        for run in CJK_RUN.findall(normalize(text)):
             bounds, pos = {0}, 0
             for word in jieba.lcut(run, HMM=False):
                 pos += len(word)
@@ -91,9 +90,11 @@ class Tokenizer:
         """Search tokens (jieba's search mode: long words and their parts), stopwords dropped."""
         return [t for t in self._split(text, search=True) if t not in STOPWORDS]
 
-    def terms(self, question: str) -> list[str]:
-        """The question's keywords, each once, segmented without overlaps (for evidence weighting)."""
-        words = self._split(question, search=False)
+    def terms(self, normalized_question: str) -> list[str]:
+        """The keywords of a question already normalized (``Query.normalized``; normalizing twice is
+        not a no-op: OpenCC converts some phrases back and forth), each once, segmented without
+        overlaps (for evidence weighting)."""
+        words = self._split(normalized_question, search=False, normalized=True)
         return list(
             dict.fromkeys(
                 t for t in words
@@ -101,8 +102,8 @@ class Tokenizer:
             )
         )
 
-    def _split(self, text: str, *, search: bool) -> list[str]:
-        text = normalize(text).lower()
+    def _split(self, text: str, *, search: bool, normalized: bool = False) -> list[str]:
+        text = (text if normalized else normalize(text)).lower()
         out: list[str] = []
         pos = 0
         for m in _PROTECTED.finditer(text):
@@ -114,7 +115,7 @@ class Tokenizer:
 
     def _cjk_tokens(self, text: str, *, search: bool) -> list[str]:
         cut = self._jieba.cut_for_search if search else self._jieba.lcut
-        return [t for run in _CJK_RUN.findall(text) for t in cut(run, HMM=True)]
+        return [t for run in CJK_RUN.findall(text) for t in cut(run, HMM=True)]
 
 
 class LexicalIndex:

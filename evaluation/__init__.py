@@ -1,0 +1,1 @@
+"""Scoring newsqa on question files: a consumer of the library, like bot/."""

@@ -1,0 +1,1 @@
+"""Files → articles → sentences and chunks, every character traceable to its source offset."""

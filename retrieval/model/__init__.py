@@ -1,0 +1,1 @@
+"""The sentence model: where its weights come from and how text becomes vectors."""

@@ -1,0 +1,1 @@
+"""Question → ranked sentences → quotes: where an answer is chosen."""

@@ -1,0 +1,141 @@
+"""Hybrid search: which sentences of the paper answer a question, and how sure we are.
+
+Candidates come from three searches — FAISS over sentence vectors, FAISS over chunk vectors, BM25 over
+sentence words — and each candidate is then scored on the same features: its own cosine with the
+question (does this sentence say it?), the best cosine of a chunk holding it (is this the right
+passage?), the share of the question's keyword weight in the sentence with its neighbours and
+headline and in its headline-plus-chunk context (are the facts asked about here?), and whether it
+holds the kind of thing asked for (a number for 多少, a date for 哪天). All features live on fixed
+scales, so the weighted sum (:func:`rank`, weights in :class:`~retrieval.ranking.tuning.Tuning`) is
+comparable across questions and one threshold can tell "the paper says" from "the paper never said".
+Everything that depends only on the corpus — a sentence's answer kinds, whether it is a byline, the
+chunks holding it — was computed at build time and is only looked up here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.index.store import Index
+from retrieval.index.terms import TermIndex
+from retrieval.ranking.answer_types import BYLINE, holds_asked, kinds_mask
+from retrieval.ranking.query import Query, parse_query
+from retrieval.ranking.tuning import TUNING, Tuning
+
+
+@dataclass(frozen=True)
+class Hit:
+    sentence: int
+    score: float  # fused score, comparable across questions
+
+
+@dataclass
+class Candidates:
+    """Feature columns for the candidate sentences of one question."""
+
+    ids: np.ndarray
+    dense: np.ndarray
+    chunk: np.ndarray
+    window_coverage: np.ndarray
+    context_coverage: np.ndarray
+    answer_type: np.ndarray
+    byline: np.ndarray  # 1 for a byline-only sentence when the question does not ask for a person
+    unknown: float = 0.0  # share of the question's keyword weight absent from the whole corpus
+    asks_type: bool = False  # the question asks for a number, duration, date, person or place
+    english: bool = False
+
+
+class Searcher:
+    def __init__(self, index: Index, embedder, tuning: Tuning = TUNING) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.tuning = tuning
+        self._chunk_ranges = np.asarray([(c.first_sentence, c.last_sentence) for c in index.chunks], dtype=np.int64)
+        self._n = len(index.sentences)
+        self.terms = TermIndex(
+            [index.sentence_text(i) for i in range(self._n)],
+            [
+                index.articles[s.article].headed(index.chunks[c].start, index.chunks[c].end)
+                for s, c in zip(index.sentences, index.chunk_of_sentence.tolist())
+            ],
+            [s.article for s in index.sentences],
+            [a.title for a in index.articles],
+        )
+
+    def query(self, question: str) -> Query:
+        """The question normalized and classified against this corpus, once."""
+        return parse_query(question, self.index.lexical.tokenizer, self.terms)
+
+    def search(self, query: Query) -> tuple[list[Hit], float]:
+        """Every candidate sentence ranked by fused score, best first, and the confidence that the
+        best one answers."""
+        cand = self.candidates(query)
+        hits = rank(cand, self.tuning)
+        return hits, confidence(hits, cand, self.tuning)
+
+    def candidates(self, query: Query) -> Candidates:
+        index, t = self.index, self.tuning
+        qvec = self.embedder.encode_queries([query.normalized])
+        k = min(t.dense_pool, self._n)
+        _, dense_ids = index.sentence_vectors.search(qvec, k)
+        _, chunk_ids = index.chunk_vectors.search(qvec, min(t.chunk_pool, len(index.chunks)))
+
+        cand = set(dense_ids[0].tolist())
+        for first, last in self._chunk_ranges[chunk_ids[0]]:
+            cand.update(range(first, last))
+        if query.terms:
+            bm25 = index.lexical.scores(" ".join(query.terms))
+            top = np.argsort(-bm25)[:k]
+            cand.update(top[bm25[top] > 0].tolist())
+        ids = np.fromiter(sorted(cand), dtype=np.int64)
+
+        dense = index.sentence_matrix[ids] @ qvec[0]
+        holders = index.sentence_chunks[ids]
+        chunk_cos = np.where(holders >= 0, index.chunk_matrix[np.maximum(holders, 0)] @ qvec[0], -np.inf)
+        facts = index.facts[ids].astype(np.int64)
+        need = kinds_mask(query.kinds)
+        answer_type = np.zeros(len(ids), dtype=np.float32)
+        if need:
+            fits = np.flatnonzero((facts & need) == need)
+            if query.unit is not None or query.places:
+                fits = [i for i in fits if holds_asked(index.sentence_text(int(ids[i])), query.unit, query.places)]
+            answer_type[fits] = 1.0
+        # a byline on its own ("株洲日报讯(全媒体记者/张威)") shares its headline's vector; it
+        # answers "who wrote…" questions and nothing else
+        byline = ((facts & BYLINE) > 0) & ("person" not in query.kinds)
+        return Candidates(
+            unknown=query.unknown,
+            asks_type=bool(query.kinds),
+            english=query.english,
+            ids=ids,
+            dense=dense.astype(np.float32),
+            chunk=chunk_cos.max(axis=1).astype(np.float32),
+            window_coverage=self.terms.coverage(query.terms, query.weights, ids, where="window"),
+            context_coverage=self.terms.coverage(query.terms, query.weights, ids, where="context"),
+            answer_type=answer_type,
+            byline=byline.astype(np.float32),
+        )
+
+
+def rank(c: Candidates, t: Tuning = TUNING) -> list[Hit]:
+    """The fused score of every candidate, best first: the one weighted sum of the features."""
+    fused = (
+        t.dense * c.dense
+        + t.chunk * c.chunk
+        + t.window_coverage * c.window_coverage
+        + t.context_coverage * c.context_coverage
+        + t.answer_type * c.answer_type
+        + t.byline * c.byline
+    )
+    order = np.argsort(-fused, kind="stable")
+    return [Hit(int(c.ids[i]), float(fused[i])) for i in order]
+
+
+def confidence(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:
+    """How sure the best hit answers: compared with ``Tuning.answer_threshold``."""
+    if not hits:
+        return 0.0
+    untyped = c.asks_type and not c.answer_type[np.searchsorted(c.ids, hits[0].sentence)]
+    return hits[0].score - t.unknown_penalty * c.unknown - t.type_penalty * untyped + t.crosslingual * c.english

@@ -1,0 +1,54 @@
+"""Every number the ranking was fitted with, in one frozen object: one home, one meaning each.
+
+Scores live on fixed scales (cosines, shares of keyword weight, 0/1 flags), so one weighted sum
+ranks the sentences of any question and one threshold on the confidence tells "the paper says"
+from "the paper never said". The values were fitted with ``scripts/tune_fusion.py`` (the evidence
+is in the README). Nothing else in the library holds a tuned number: settings say *what* to index
+and how many passages to show, this says *how* to rank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    # --- the fused score of a candidate sentence: a weighted sum of its features ----------------
+    dense: float = 1.0  # cosine of the sentence (headline included) with the question
+    chunk: float = 0.5  # best cosine of a chunk holding the sentence
+    window_coverage: float = 0.1  # keyword weight in the sentence, its neighbours and headline
+    context_coverage: float = 0.05  # keyword weight in the headline and the chunk
+    answer_type: float = 0.04  # the sentence holds what is asked for (a number for 多少…)
+    byline: float = -0.1  # a byline on its own, unless the question asks for a person
+
+    # --- confidence that the best sentence answers; compared with ``answer_threshold`` ----------
+    # confidence = best fused score
+    #   - unknown_penalty × (share of the question's keyword weight found nowhere in the corpus)
+    #   - type_penalty when the question asks for a kind of thing the best sentence lacks
+    #   + crosslingual for an English question (no keyword evidence, lower cross-lingual cosines)
+    unknown_penalty: float = 0.5
+    type_penalty: float = 0.2
+    crosslingual: float = 0.1
+    answer_threshold: float = 1.19  # below it, the answer is "not found"
+
+    # --- candidate pools: how many sentences each search contributes ---------------------------
+    dense_pool: int = 100  # nearest sentences by cosine (and as many by BM25)
+    chunk_pool: int = 10  # nearest chunks; all their sentences become candidates
+    # quotes for n passages are cut from the best max(passage_pool, n × pool_per_passage) ranked
+    # sentences: a sentence further down neither becomes a passage nor joins one as a neighbour
+    passage_pool: int = 50
+    pool_per_passage: int = 10
+
+    # --- quotes ----------------------------------------------------------------------------------
+    max_quote_chars: int = 200  # a two-sentence quote longer than this is cut to the best sentence
+    short_sentence: int = 20  # a sentence shorter than this is quoted with the next one
+    pair_margin: float = 0.1  # a neighbour within this much of the best sentence is quoted with it
+    per_article: int = 2  # passages of one article before other articles get their turn
+    competitive: float = 0.05  # another article's passage this far below the best still competes
+    # ... and only when its fused score reaches this floor: below it, the best article's further
+    # passages come first (the same value as the threshold, on the fused scale, not the confidence)
+    competitive_floor: float = 1.19
+
+
+TUNING = Tuning()
