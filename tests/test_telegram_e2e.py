@@ -1,9 +1,10 @@
 """End to end: the real ``Application`` long-polling a fake Bot API server on 127.0.0.1.
 
 Nothing in the bot is replaced: python-telegram-bot makes real HTTP requests (getMe,
-deleteWebhook, setMyCommands, getUpdates with offsets, sendMessage...) to the server this test
-starts, and the answering service is the real one over the seed issues. The test plays a reader
-and asserts on what the bot actually sent back. Run with ``-s`` to see the transcript.
+deleteWebhook, setMyCommands, getUpdates with offsets, sendMessage...) to the loopback Bot API
+(``bot/telegram/fake_api.py``) this test starts, and the answering service is the real one over
+the seed issues. The test plays a reader and asserts on what the bot actually sent back. Run with
+``-s`` to see the transcript. ``tests/test_telegram_process.py`` runs ``newsqa bot`` itself.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import os
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from bot import formatting as fmt
-from bot import telegram_bot as tb
-from telegram_harness import TOKEN, FakeBotAPI, running_bot
+from bot.telegram import BotConfigError, build_application, html, run_bot
+from bot.telegram.app import webhook_options
+from bot.telegram.burst import running_bot
+from bot.telegram.fake_api import TOKEN, FakeBotAPI
+from telegram_harness import tg_settings
 
 CHAT = 777
 GROUP = -100777
@@ -30,14 +33,10 @@ HOSTILE_EMOJI = "😀🎉🚄🏢"
 
 
 @pytest.fixture
-async def bot_api(seed_service):
+async def bot_api(seed_service, tmp_path):
     """A started fake server and the real bot polling it; yields the server."""
     with FakeBotAPI() as api:
-        settings = seed_service.settings.model_copy(update={
-            "telegram_token": SecretStr(TOKEN),
-            "telegram_base_url": api.base_url,
-        })
-        app = tb.build_application(seed_service, settings)
+        app = build_application(seed_service, tg_settings(tmp_path, base_url=api.base_url))
         async with running_bot(app):
             yield api
 
@@ -72,8 +71,8 @@ def transcript(api: FakeBotAPI) -> str:
 def assert_valid_reply(call) -> None:
     assert call.ok, call.error
     assert call.params["parse_mode"] == "HTML"
-    assert fmt.telegram_length(call.params["text"]) <= 4096
-    assert fmt.telegram_html_problems(call.params["text"]) == []
+    assert html.telegram_length(call.params["text"]) <= 4096
+    assert html.telegram_html_problems(call.params["text"]) == []
 
 
 async def test_conversation(bot_api: FakeBotAPI, seed_service, caplog):
@@ -155,7 +154,7 @@ async def test_conversation(bot_api: FakeBotAPI, seed_service, caplog):
     assert TOKEN not in caplog.text
 
 
-async def test_webhook_mode(seed_service):
+async def test_webhook_mode(seed_service, tmp_path):
     """Webhook mode as ``run_bot`` configures it: the bot registers the webhook (with a secret)
     on the Bot API, serves the URL's path, and answers an update Telegram posts there."""
     import json
@@ -167,23 +166,20 @@ async def test_webhook_mode(seed_service):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with FakeBotAPI() as api:
-        settings = seed_service.settings.model_copy(update={
-            "telegram_token": SecretStr(TOKEN),
-            "telegram_base_url": api.base_url,
-            "telegram_mode": "webhook",
-            "telegram_webhook_url": f"http://127.0.0.1:{port}/newsqa/hook",
-            "telegram_webhook_listen": "127.0.0.1",
-            "telegram_webhook_port": port,
-        })
-        app = tb.build_application(seed_service, settings)
-        options = tb.webhook_options(settings)
+        settings = tg_settings(
+            tmp_path, base_url=api.base_url, mode="webhook",
+            webhook_url=f"http://127.0.0.1:{port}/newsqa/hook", webhook_listen="127.0.0.1",
+            webhook_port=port,
+        )
+        app = build_application(seed_service, settings)
+        options = webhook_options(settings)
         assert options["url_path"] == "newsqa/hook"
         async with app:
             await app.updater.start_webhook(**options)
             await app.start()
             try:
                 [hook] = api.calls_to("setWebhook")
-                assert hook.params["url"] == settings.telegram_webhook_url
+                assert hook.params["url"] == settings.webhook_url
                 assert hook.params["secret_token"] == options["secret_token"]
                 assert hook.params["allowed_updates"] == ["message", "callback_query"]
                 update = {"update_id": 1, "message": {
@@ -191,10 +187,10 @@ async def test_webhook_mode(seed_service):
                     "chat": {"id": CHAT, "type": "private", "first_name": "R"},
                     "from": {"id": CHAT, "is_bot": False, "first_name": "R"}}}
                 async with httpx.AsyncClient() as client:
-                    forged = await client.post(settings.telegram_webhook_url, json=update)
+                    forged = await client.post(settings.webhook_url, json=update)
                     assert forged.status_code == 403  # no secret: not from Telegram
                     posted = await client.post(
-                        settings.telegram_webhook_url, content=json.dumps(update),
+                        settings.webhook_url, content=json.dumps(update),
                         headers={"X-Telegram-Bot-Api-Secret-Token": options["secret_token"],
                                  "Content-Type": "application/json"})
                     assert posted.status_code == 200
@@ -205,15 +201,14 @@ async def test_webhook_mode(seed_service):
                 await app.stop()
 
 
-def test_run_bot_reports_a_rejected_token_in_one_line(seed_service):
-    """``run_bot`` for real (service opened from settings, ``run_polling``) against a Bot API
-    that answers 401, as Telegram does for a revoked token: one line, no token, no traceback."""
+def test_run_bot_reports_a_rejected_token_in_one_line(seed_service, tmp_path):
+    """``run_bot`` for real against a Bot API that answers 401, as Telegram does for a revoked
+    token: one line, no token, no traceback."""
     wrong = "999999:not-the-token-the-server-knows"
     with FakeBotAPI() as api:
-        settings = seed_service.settings.model_copy(update={
-            "telegram_token": SecretStr(wrong), "telegram_base_url": api.base_url})
-        with pytest.raises(tb.BotConfigError) as err:
-            tb.run_bot(settings)
+        settings = tg_settings(tmp_path, token=wrong, base_url=api.base_url)
+        with pytest.raises(BotConfigError) as err:
+            run_bot(seed_service.settings, settings)
     message = str(err.value)
     assert "rejected" in message and "NEWSQA_TELEGRAM_TOKEN" in message
     assert wrong not in message and "\n" not in message

@@ -10,13 +10,15 @@ import itertools
 import logging
 
 import pytest
-from pydantic import SecretStr
 from telegram import CallbackQuery, Chat, Message, MessageEntity, Sticker, Update, User
 
-from bot import formatting as fmt
-from bot import telegram_bot as tb
-from retrieval.settings import Settings
-from telegram_harness import BOT_USER, TOKEN, FakeBotAPI, InProcessRequest
+from bot.telegram import BotConfigError, build_application, html, run_bot, texts
+from bot.telegram.app import webhook_options
+from bot.telegram.fake_api import BOT_USER, TOKEN, FakeBotAPI
+from bot.telegram.limits import UserRateLimiter
+from bot.telegram.redact import MASK
+from retrieval import language
+from telegram_harness import InProcessRequest, tg_settings
 
 USER = User(1001, "Reader", False)
 OTHER = User(1002, "Other", False)
@@ -24,11 +26,6 @@ PRIVATE = Chat(1001, Chat.PRIVATE)
 GROUP = Chat(-500, Chat.SUPERGROUP, title="Readers")
 ZH_QUESTION = "高新大厦有多高？"
 _ids = itertools.count(1)
-
-
-def bot_settings(service, **overrides) -> Settings:
-    values = {"telegram_token": SecretStr(TOKEN), **overrides}
-    return service.settings.model_copy(update=values)
 
 
 @pytest.fixture
@@ -42,10 +39,10 @@ def clock():
     return now
 
 
-async def started(service, api, **overrides):
+async def started(service, api, tmp_path, **overrides):
     clock = overrides.pop("clock", None)
-    app = tb.build_application(
-        service, bot_settings(service, **overrides), request=InProcessRequest(api),
+    app = build_application(
+        service, tg_settings(tmp_path, **overrides), request=InProcessRequest(api),
         **({"clock": lambda: clock[0]} if clock else {}),
     )
     await app.initialize()
@@ -53,8 +50,8 @@ async def started(service, api, **overrides):
 
 
 @pytest.fixture
-async def app(seed_service, api):
-    application = await started(seed_service, api)
+async def app(seed_service, api, tmp_path):
+    application = await started(seed_service, api, tmp_path)
     yield application
     await application.shutdown()
 
@@ -66,7 +63,7 @@ def make_message(app, text=None, *, chat=PRIVATE, user=USER, reply_to=None, **fi
     if text and "@" in text:
         at = text.index("@")
         if not text.startswith("/"):
-            entities.append(MessageEntity(MessageEntity.MENTION, fmt.telegram_length(text[:at]),
+            entities.append(MessageEntity(MessageEntity.MENTION, html.telegram_length(text[:at]),
                                           len(text[at:].split()[0])))
     message = Message(
         next(_ids), dtm.datetime.now(dtm.timezone.utc), chat, from_user=user, text=text,
@@ -96,7 +93,7 @@ async def press(app, call, data: str | None = None, user=USER) -> None:
     await app.process_update(Update(next(_ids), callback_query=query))
 
 
-def texts(api) -> list[str]:
+def sent_texts(api) -> list[str]:
     return [c.params["text"] for c in api.sent()]
 
 
@@ -105,15 +102,15 @@ def texts(api) -> list[str]:
 
 async def test_start_says_what_the_bot_is_with_an_example(app, api):
     await send(app, "/start")
-    [text] = texts(api)
+    [text] = sent_texts(api)
     assert "株洲日报" in text and "verbatim" in text and ZH_QUESTION in text
     assert api.sent()[0].params["parse_mode"] == "HTML"
-    assert fmt.telegram_html_problems(text) == []
+    assert html.telegram_html_problems(text) == []
 
 
 async def test_help_lists_commands_and_limits(app, api, seed_service):
     await send(app, "/help")
-    [text] = texts(api)
+    [text] = sent_texts(api)
     for command in ("/sources", "/about", "/help"):
         assert command in text
     assert str(seed_service.settings.max_question_chars) in text
@@ -122,7 +119,7 @@ async def test_help_lists_commands_and_limits(app, api, seed_service):
 async def test_about_reports_the_corpus(app, api, seed_service):
     info = seed_service.info()
     await send(app, "/about")
-    [text] = texts(api)
+    [text] = sent_texts(api)
     assert f"Articles 文章: {info.articles}" in text and f"Issues 期数: {info.issues}" in text
     assert info.model in text
     if info.first_date:
@@ -131,13 +128,13 @@ async def test_about_reports_the_corpus(app, api, seed_service):
 
 async def test_unknown_command_in_private_chat(app, api):
     await send(app, "/frobnicate")
-    assert "/help" in texts(api)[0]
+    assert "/help" in sent_texts(api)[0]
 
 
 async def test_commands_for_another_bot_in_a_group_are_ignored(app, api):
     await send(app, "/start@some_other_bot", chat=GROUP)
     await send(app, "/frobnicate", chat=GROUP)
-    assert texts(api) == []
+    assert sent_texts(api) == []
 
 
 # -- questions -----------------------------------------------------------------------------
@@ -151,7 +148,7 @@ async def test_question_is_answered_with_the_quote_in_bold(app, api):
     assert "168" in text and "“武广地标”转型记" in text
     bold = [seg for seg in text.split("<b>")[2:] if "168" in seg]
     assert bold, "the sentence with the answer is the bold one"
-    assert fmt.telegram_html_problems(text) == []
+    assert html.telegram_html_problems(text) == []
 
 
 async def test_unanswerable_question_says_not_found_without_quotes(app, api):
@@ -193,32 +190,32 @@ async def test_an_old_more_button_does_not_page_a_newer_answer(app, api):
 
 async def test_sources_pages_and_sources_n_asks_again(app, api):
     await send(app, "/sources")
-    assert "Ask a question first" in texts(api)[-1]
+    assert "Ask a question first" in sent_texts(api)[-1]
     await send(app, ZH_QUESTION)
     n_before = len(api.sent())
     await send(app, "/sources 8")
     assert len(api.sent()) > n_before
-    assert "<blockquote>" in texts(api)[-1] or "No more" in texts(api)[-1]
+    assert "<blockquote>" in sent_texts(api)[-1] or "No more" in sent_texts(api)[-1]
     await send(app, "/sources x")
-    assert "Usage" in texts(api)[-1]
+    assert "Usage" in sent_texts(api)[-1]
 
 
 async def test_too_long_empty_and_symbol_questions_are_refused(app, api):
     await send(app, "高" * 5000)
     await send(app, "   ")
     await send(app, "😀😀😀")
-    long_reply, empty_reply, emoji_reply = texts(api)
+    long_reply, empty_reply, emoji_reply = sent_texts(api)
     assert "too long" in long_reply and "<blockquote>" not in long_reply
     assert "question" in empty_reply.lower()
     assert "<blockquote>" not in emoji_reply
-    assert all(fmt.telegram_html_problems(t) == [] for t in texts(api))
+    assert all(html.telegram_html_problems(t) == [] for t in sent_texts(api))
 
 
 async def test_html_in_the_question_is_escaped(app, api):
     await send(app, "<b>高新大厦</b> & 有多高?")
-    [text] = texts(api)[:1]
+    [text] = sent_texts(api)[:1]
     assert "&lt;b&gt;高新大厦&lt;/b&gt; &amp; 有多高?" in text
-    assert fmt.telegram_html_problems(text) == []
+    assert html.telegram_html_problems(text) == []
 
 
 # -- groups, other updates -----------------------------------------------------------------
@@ -226,7 +223,7 @@ async def test_html_in_the_question_is_escaped(app, api):
 
 async def test_in_groups_only_mentions_and_replies_are_answered(app, api):
     await send(app, ZH_QUESTION, chat=GROUP)
-    assert texts(api) == []
+    assert sent_texts(api) == []
     mention = await send(app, f"@{BOT_USER['username']} {ZH_QUESTION}", chat=GROUP)
     [reply] = api.replies_to(GROUP.id, mention.message_id)
     assert "168" in reply.params["text"] and "@newsqa" not in reply.params["text"].split("\n")[0]
@@ -242,10 +239,10 @@ async def test_in_groups_only_mentions_and_replies_are_answered(app, api):
 async def test_stickers_get_a_polite_reply_in_private_and_are_ignored_in_groups(app, api):
     sticker = Sticker("file", "uniq", 512, 512, False, False, Sticker.REGULAR)
     await send(app, None, sticker=sticker)
-    [text] = texts(api)
+    [text] = sent_texts(api)
     assert "text" in text
     await send(app, None, chat=GROUP, sticker=sticker)
-    assert len(texts(api)) == 1
+    assert len(sent_texts(api)) == 1
 
 
 async def test_edited_messages_are_ignored(app, api):
@@ -257,29 +254,29 @@ async def test_edited_messages_are_ignored(app, api):
 # -- limits, allow-list, errors ------------------------------------------------------------
 
 
-async def test_per_user_limit_warns_once_then_recovers(seed_service, api, clock):
-    app = await started(seed_service, api, telegram_user_questions_per_minute=2, clock=clock)
+async def test_per_user_limit_warns_once_then_recovers(seed_service, api, clock, tmp_path):
+    app = await started(seed_service, api, tmp_path, user_questions_per_minute=2, clock=clock)
     try:
         for _ in range(4):
             await send(app, ZH_QUESTION)
-        replies = texts(api)
+        replies = sent_texts(api)
         assert sum("168" in t for t in replies) == 2
         warnings = [t for t in replies if "秒后再问" in t]
         assert len(warnings) == 1  # the 4th question is dropped silently
         await send(app, "/help")  # commands are not questions: never limited
-        assert "/sources" in texts(api)[-1]
+        assert "/sources" in sent_texts(api)[-1]
         clock[0] += 61
         await send(app, ZH_QUESTION)
-        assert "168" in texts(api)[-1]
+        assert "168" in sent_texts(api)[-1]
         await send(app, "高新大厦有多高", user=OTHER, chat=Chat(OTHER.id, Chat.PRIVATE))
-        assert "168" in texts(api)[-1]  # another reader has their own allowance
+        assert "168" in sent_texts(api)[-1]  # another reader has their own allowance
     finally:
         await app.shutdown()
 
 
 def test_user_rate_limiter_window():
     now = [0.0]
-    limiter = tb.UserRateLimiter(3, clock=lambda: now[0])
+    limiter = UserRateLimiter(3, clock=lambda: now[0])
     assert [limiter.check(1)[0] for _ in range(4)] == [True, True, True, False]
     allowed, wait = limiter.check(1)
     assert not allowed and 59 < wait <= 60
@@ -291,58 +288,125 @@ def test_user_rate_limiter_window():
     assert limiter.check(2)[0]
 
 
-async def test_allow_list_ignores_other_chats(seed_service, api):
-    app = await started(seed_service, api, telegram_allowed_chat_ids=[PRIVATE.id])
+async def test_allow_list_ignores_other_chats(seed_service, api, tmp_path):
+    app = await started(seed_service, api, tmp_path, allowed_chat_ids=[PRIVATE.id])
     try:
         await send(app, "/start", chat=Chat(4242, Chat.PRIVATE), user=User(4242, "X", False))
         await send(app, ZH_QUESTION, chat=Chat(4242, Chat.PRIVATE), user=User(4242, "X", False))
-        assert texts(api) == []
+        assert sent_texts(api) == []
         await send(app, "/start")
-        assert len(texts(api)) == 1
+        assert len(sent_texts(api)) == 1
     finally:
         await app.shutdown()
 
 
 async def test_errors_are_logged_apologised_for_and_the_bot_goes_on(app, api, caplog):
     api.fail_next("sendMessage", 400, "Bad Request: replied message not found")
-    with caplog.at_level(logging.ERROR, logger="bot.telegram_bot"):
+    with caplog.at_level(logging.ERROR, logger="bot.telegram.handlers"):
         await send(app, ZH_QUESTION)
     assert "Error while handling update" in caplog.text
-    assert texts(api) == [tb.APOLOGY_HTML]
+    assert sent_texts(api) == [texts.APOLOGY_HTML]
     await send(app, ZH_QUESTION)
-    assert "168" in texts(api)[-1]
+    assert "168" in sent_texts(api)[-1]
+
+
+@pytest.mark.parametrize("mixed", ["How tall is the 高新大厦 building?", "Gaoxin 大厦有多高",
+                                   "高新大厦有多高"])
+async def test_rate_limit_warning_speaks_the_language_of_retrieval(seed_service, api, clock,
+                                                                    tmp_path, mixed):
+    """The warning is in the language the library would answer the question in - one rule,
+    ``retrieval.language`` - even for a question mixing both scripts."""
+    app = await started(seed_service, api, tmp_path, user_questions_per_minute=1, clock=clock)
+    try:
+        await send(app, ZH_QUESTION)
+        await send(app, mixed)
+        warning = sent_texts(api)[-1]
+    finally:
+        await app.shutdown()
+    english = "please wait" in warning
+    chinese = "秒后再问" in warning
+    assert english != chinese
+    assert ("en" if english else "zh") == language(mixed)
+
+
+async def test_paging_cuts_the_same_ranking_and_never_searches_again(app, api, seed_service,
+                                                                    monkeypatch):
+    """The More button, /sources and /sources N page through ``AnswerService.more`` of the
+    answer already given: the question is searched once, however far the reader pages."""
+    asked, cut = [], []
+    real_ask, real_more = seed_service.ask, seed_service.more
+    monkeypatch.setattr(seed_service, "ask", lambda *a, **k: asked.append(a) or real_ask(*a, **k))
+    monkeypatch.setattr(seed_service, "more", lambda *a, **k: cut.append(a) or real_more(*a, **k))
+    await send(app, ZH_QUESTION)
+    first = api.sent()[-1]
+    answer = real_ask(ZH_QUESTION)
+    if first.params.get("reply_markup"):
+        await press(app, first)
+    await send(app, "/sources 8")
+    await send(app, "/sources")
+    assert len(asked) == 1
+    assert cut and all(a[0].question == answer.question for a in cut)
+    shown = "".join(sent_texts(api)[1:])
+    eight = real_more(answer, 8)
+    for passage in eight[3:]:  # what the reader had not seen yet came from the same ranking
+        assert html.esc(passage.quote) in shown
 
 
 # -- configuration ---------------------------------------------------------------------------
 
 
-def test_missing_token_is_a_one_line_error(seed_service):
-    settings = seed_service.settings.model_copy(update={"telegram_token": None})
-    with pytest.raises(tb.BotConfigError) as err:
-        tb.run_bot(settings)
+def test_missing_token_is_a_one_line_error(seed_service, tmp_path):
+    with pytest.raises(BotConfigError) as err:
+        run_bot(seed_service.settings, tg_settings(tmp_path, token=None))
     assert "NEWSQA_TELEGRAM_TOKEN" in str(err.value) and "\n" not in str(err.value)
-    blank = seed_service.settings.model_copy(update={"telegram_token": SecretStr("  ")})
-    with pytest.raises(tb.BotConfigError):
-        tb.build_application(seed_service, blank)
+    with pytest.raises(BotConfigError):
+        build_application(seed_service, tg_settings(tmp_path, token="  "))
 
 
-def test_webhook_mode_needs_a_url(seed_service):
-    settings = bot_settings(seed_service, telegram_mode="webhook", telegram_webhook_url="")
-    with pytest.raises(tb.BotConfigError, match="NEWSQA_TELEGRAM_WEBHOOK_URL"):
-        tb.run_bot(settings)
+def test_webhook_mode_needs_a_url(seed_service, tmp_path):
+    tg = tg_settings(tmp_path, mode="webhook", webhook_url="")
+    with pytest.raises(BotConfigError, match="NEWSQA_TELEGRAM_WEBHOOK_URL"):
+        run_bot(seed_service.settings, tg)
 
 
-def test_base_url_is_handed_to_ptb_as_is(seed_service):
-    settings = bot_settings(seed_service, telegram_base_url="http://127.0.0.1:9/custom/bot")
-    app = tb.build_application(seed_service, settings)
+def test_base_url_is_handed_to_ptb_as_is(seed_service, tmp_path):
+    tg = tg_settings(tmp_path, base_url="http://127.0.0.1:9/custom/bot")
+    app = build_application(seed_service, tg)
     assert app.bot.base_url == f"http://127.0.0.1:9/custom/bot{TOKEN}"
-    default = tb.build_application(seed_service, bot_settings(seed_service))
+    default = build_application(seed_service, tg_settings(tmp_path))
     assert default.bot.base_url == f"https://api.telegram.org/bot{TOKEN}"
 
 
-def test_token_is_redacted_from_logs(seed_service, caplog):
-    tb.build_application(seed_service, bot_settings(seed_service))
+def test_webhook_options_serve_the_path_of_the_public_url(tmp_path):
+    tg = tg_settings(tmp_path, mode="webhook", webhook_url="https://bot.example.org/newsqa/hook")
+    options = webhook_options(tg)
+    assert options["url_path"] == "newsqa/hook" and options["port"] == 8443
+    assert len(options["secret_token"]) >= 32 and options["secret_token"] != webhook_options(tg)["secret_token"]
+
+
+def test_token_is_redacted_from_logs(seed_service, caplog, tmp_path):
+    build_application(seed_service, tg_settings(tmp_path))
     with caplog.at_level(logging.DEBUG, logger="httpx"):
         logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot%s/getMe",
                                         TOKEN)
-    assert TOKEN not in caplog.text and "bot<token>/getMe" in caplog.text
+    assert TOKEN not in caplog.text and f"bot{MASK}/getMe" in caplog.text
+
+
+def test_token_is_redacted_from_tracebacks_and_stacks(seed_service, caplog, tmp_path):
+    """PTB quotes a rejected token in the exception, which logging prints as a traceback."""
+    from telegram.error import InvalidToken
+
+    build_application(seed_service, tg_settings(tmp_path))
+    log = logging.getLogger("telegram.ext.Application")
+    with caplog.at_level(logging.DEBUG):
+        try:
+            raise InvalidToken(f"The token `{TOKEN}` was rejected by the server.")
+        except InvalidToken:
+            log.exception("Invalid token. Aborting retry loop.")
+        log.warning("where %s was used", TOKEN, stack_info=True)
+    assert "Invalid token. Aborting retry loop." in caplog.text
+    assert f"The token `{MASK}` was rejected" in caplog.text and "Traceback" in caplog.text
+    assert TOKEN not in caplog.text
+    for handler in logging.getLogger().handlers:  # every handler's output, as it would print
+        for record in caplog.records:
+            assert TOKEN not in (handler.formatter or logging.Formatter()).format(record)

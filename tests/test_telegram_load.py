@@ -5,7 +5,7 @@ accepted by the fake Bot API, and the bot must still answer afterwards. The p50/
 latency is printed as a benchmark figure, not asserted (``scripts/bench_telegram.py`` runs the
 same scenario on its own).
 
-The bot runs exactly as in production: ``concurrent_updates`` (tb.CONCURRENT_UPDATES) lets the
+The bot runs exactly as in production: ``concurrent_updates`` (``CONCURRENT_UPDATES``) lets the
 200 updates be handled side by side while the model calls queue for the worker threads - so a
 /start sent in the middle of the burst is answered at once, which the test checks - and
 Telegram's flood limits are enforced by ``AIORateLimiter``, so the figures include the ~30
@@ -16,19 +16,16 @@ from __future__ import annotations
 
 import asyncio
 
-from pydantic import SecretStr
+from bot.telegram import build_application
+from bot.telegram.burst import run_load, running_bot
+from bot.telegram.fake_api import FakeBotAPI
+from telegram_harness import tg_settings
 
-from bot import telegram_bot as tb
-from telegram_harness import TOKEN, FakeBotAPI, run_load, running_bot
 
-
-async def test_fifty_chats_four_questions_each(seed_service):
+async def test_fifty_chats_four_questions_each(seed_service, tmp_path):
     with FakeBotAPI() as api:
-        settings = seed_service.settings.model_copy(update={
-            "telegram_token": SecretStr(TOKEN),
-            "telegram_base_url": api.base_url,
-        })
-        async with running_bot(tb.build_application(seed_service, settings)):
+        settings = tg_settings(tmp_path, base_url=api.base_url)
+        async with running_bot(build_application(seed_service, settings)):
             load = asyncio.create_task(run_load(api, chats=50, per_chat=4))
             await asyncio.sleep(0.05)  # the burst is queued; now someone else needs the bot
             probe = api.push_text(99_998, "/start")

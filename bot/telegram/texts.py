@@ -1,0 +1,58 @@
+"""What the bot says besides answers, in Chinese and English, as Telegram HTML.
+
+Commands and refusals are bilingual in one message (the bot cannot know a reader's language
+before they ask); the rate-limit warning is in the language of the question that hit the limit.
+"""
+
+from __future__ import annotations
+
+from bot.formatting import PAPER
+from bot.telegram.html import esc
+
+EXAMPLE_QUESTION = "高新大厦有多高？"
+
+NON_TEXT_HTML = "我只能读文字问题。I can only read text questions — please type your question."
+EMPTY_HTML = "请发一个问题，例如 Please send a question, e.g. " + esc(EXAMPLE_QUESTION)
+UNKNOWN_COMMAND_HTML = "没有这个命令，看看 /help。Unknown command — see /help."
+APOLOGY_HTML = "抱歉，出了点问题，请稍后再试。Sorry, something went wrong — please try again."
+ASK_FIRST_HTML = "请先问一个问题。Ask a question first."
+SOURCES_USAGE_HTML = "用法 Usage: /sources [N]"
+EXPIRED_TEXT = "这个回答已过期，请重新提问。That answer has expired — please ask again."
+
+
+def start_html() -> str:
+    return (
+        f"<b>{esc(PAPER)} 问答 · newsqa</b>\n"
+        "问我《株洲日报》报道过的事，我用报纸的原文回答：逐字引用句子，注明标题、版面文件和日期；"
+        "报纸没写过的，我会直说没找到。\n"
+        "Ask me about what the 株洲日报 (Zhuzhou Daily) reported: I answer with the paper's own "
+        "sentences, quoted verbatim with headline, issue and date, and say so when it never said it.\n\n"
+        f"例如 Try: <code>{esc(EXAMPLE_QUESTION)}</code>\n"
+        "/help · /about"
+    )
+
+
+def help_html(max_question_chars: int, questions_per_minute: int) -> str:
+    return (
+        "<b>怎么用 · How to use</b>\n"
+        "直接发问题（中文或英文）。Just send a question, in Chinese or English.\n"
+        "在群里请 @我 或回复我的消息。In groups, mention me or reply to my message.\n\n"
+        "/sources — 上一个问题的更多段落 · more passages for your last question\n"
+        "/sources N — 上一个问题的前 N 条 · the first N passages for your last question\n"
+        "/about — 资料库信息 · what the archive holds\n"
+        "/help — 本说明 · this help\n\n"
+        f"问题最长 {max_question_chars} 字，每分钟最多 {questions_per_minute} 个问题。\n"
+        f"Questions up to {max_question_chars} characters, {questions_per_minute} per minute."
+    )
+
+
+def more_label(remaining: int) -> str:
+    return f"更多 · More ({remaining})"
+
+
+def rate_limited_html(language: str, wait: float) -> str:
+    """The one warning a reader over the limit gets, in ``language`` ("zh" or "en")."""
+    seconds = max(1, int(wait + 0.999))
+    if language == "en":
+        return f"You're asking quickly — please wait {seconds} s before the next question."
+    return f"问得太快了，请 {seconds} 秒后再问。"
