@@ -91,6 +91,13 @@ class TermIndex:
                     seen += 1
         return list(dict.fromkeys(found))
 
+    def spells_pinyin(self, word: str) -> bool:
+        """Whether ``word`` reads as a run of syllables the corpus' pinyin holds ("Li", "Donglin"):
+        in an English question, a capitalised such word is taken for a Chinese name."""
+        if self._pinyin is None:
+            self._pinyin = self._read_pinyin()
+        return bool(_segmentations(word.lower(), self._syllables, limit=1))
+
     def _read_pinyin(self) -> tuple[str, list[int]]:
         """The corpus as one string of syllables, and for each position the character it came from."""
         sounds = lazy_pinyin(self._text, errors=lambda chars: ["#"] * len(chars))

@@ -45,6 +45,7 @@ class Candidates:
     unknown: float = 0.0  # share of the question's keyword weight absent from the whole corpus
     asks_type: bool = False  # the question asks for a number, duration, date, person or place
     english: bool = False
+    matched: bool = True  # some keyword of the question occurs in the corpus
 
 
 class Searcher:
@@ -66,7 +67,7 @@ class Searcher:
 
     def query(self, question: str) -> Query:
         """The question normalized and classified against this corpus, once."""
-        return parse_query(question, self.index.lexical.tokenizer, self.terms)
+        return parse_query(question, self.index.lexical.tokenizer, self.terms, dictionary=self.tuning.english_dictionary)
 
     def search(self, query: Query) -> tuple[list[Hit], float]:
         """Every candidate sentence ranked by fused score, best first, and the confidence that the
@@ -109,6 +110,7 @@ class Searcher:
             unknown=query.unknown,
             asks_type=bool(query.kinds),
             english=query.english,
+            matched=query.matched,
             ids=ids,
             dense=dense.astype(np.float32),
             chunk=chunk_cos.max(axis=1).astype(np.float32),
@@ -134,8 +136,11 @@ def rank(c: Candidates, t: Tuning = TUNING) -> list[Hit]:
 
 
 def confidence(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:
-    """How sure the best hit answers: compared with ``Tuning.answer_threshold``."""
-    if not hits:
+    """How sure the best hit answers: compared with ``Tuning.answer_threshold``. A question with no
+    keyword the corpus holds (nor, for English, a dictionary translation or pinyin name of one)
+    gets 0: the cosines of the nearest sentences are all it would have, and they are near for
+    anything (``lorem ipsum``), so the English allowance is not given either."""
+    if not hits or not c.matched:
         return 0.0
     untyped = c.asks_type and not c.answer_type[np.searchsorted(c.ids, hits[0].sentence)]
     return hits[0].score - t.unknown_penalty * c.unknown - t.type_penalty * untyped + t.crosslingual * c.english

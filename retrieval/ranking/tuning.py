@@ -32,6 +32,10 @@ class Tuning:
     crosslingual: float = 0.1
     answer_threshold: float = 1.19  # below it, the answer is "not found"
 
+    # --- English questions ------------------------------------------------------------------------
+    # translate their content words into the corpus' Chinese with CC-CEDICT (retrieval.ranking.english)
+    english_dictionary: bool = True
+
     # --- candidate pools: how many sentences each search contributes ---------------------------
     dense_pool: int = 100  # nearest sentences by cosine (and as many by BM25)
     chunk_pool: int = 10  # nearest chunks; all their sentences become candidates
