@@ -12,12 +12,11 @@ from pathlib import Path
 
 from retrieval.answers import Answer, CorpusInfo, Passage
 from retrieval.errors import IndexMissingError, QuestionError
+from retrieval.index.build import BuildReport, build_index
 from retrieval.index.store import (
-    BuildReport,
     Index,
     Progress,
     quiet,
-    build_index,
     check_compatible,
     corpus_changes,
     load_index,
@@ -151,13 +150,14 @@ class AnswerService:
 
     def info(self) -> CorpusInfo:
         m = self.index.manifest
+        meta = self.index.articles.meta
         dates = sorted(
-            {a.date for a in self.index.articles if a.date},
+            {d for d in meta["date"] if d},
             key=lambda d: tuple(int(x) for x in re.findall(r"\d+", d)[-2:]),
         )
         return CorpusInfo(
             articles=len(self.index.articles),
-            issues=len(m.get("files", {})) or len({a.source for a in self.index.articles}),
+            issues=len(m.get("files", {})) or len(set(meta["source"])),
             chunks=len(self.index.chunks),
             first_date=dates[0] if dates else None,
             last_date=dates[-1] if dates else None,
