@@ -33,7 +33,7 @@ from retrieval.corpus.chunking import CHUNKER_VERSION, Chunk, Sentence
 from retrieval.corpus.ingest import content_hash, discover
 from retrieval.errors import IndexBusyError, IndexMissingError, NewsqaError, StaleIndexError
 from retrieval.index.lexical import LexicalIndex
-from retrieval.index.terms import TermIndex, Texts
+from retrieval.index.terms import TermIndex, Texts, mapped
 from retrieval.index.vectors import VectorSearch
 
 # 2: per-sentence facts (answer kinds, byline) and sentence → chunk maps are stored, not derived at load
@@ -313,16 +313,16 @@ def load_index(index_dir: Path) -> Index:
             raise StaleIndexError(f"The index file {name} at {named} is damaged or missing (checksum mismatch). {rebuild}")
     try:
         meta = json.loads((index_dir / "articles.json").read_text(encoding="utf-8"))
-        articles = Articles(meta, Texts.load(index_dir / "article_text"), np.load(index_dir / "offsets.npy", mmap_mode="r"))
-        sentence_rows = np.load(index_dir / "sentences.npy", mmap_mode="r")
-        chunk_rows = np.load(index_dir / "chunks.npy", mmap_mode="r")
+        articles = Articles(meta, Texts.load(index_dir / "article_text"), mapped(index_dir / "offsets.npy"))
+        sentence_rows = mapped(index_dir / "sentences.npy")
+        chunk_rows = mapped(index_dir / "chunks.npy")
         sentence_vectors = VectorSearch.load(index_dir, "sentence")
         chunk_vectors = VectorSearch.load(index_dir, "chunk")
         lexical = LexicalIndex.load(index_dir / "lexical")
         terms = TermIndex(index_dir / "terms")
-        facts = np.load(index_dir / "facts.npy", mmap_mode="r")
-        chunk_of_sentence = np.load(index_dir / "chunk_of_sentence.npy", mmap_mode="r")
-        sentence_chunks = np.load(index_dir / "sentence_chunks.npy", mmap_mode="r")
+        facts = mapped(index_dir / "facts.npy")
+        chunk_of_sentence = mapped(index_dir / "chunk_of_sentence.npy")
+        sentence_chunks = mapped(index_dir / "sentence_chunks.npy")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise StaleIndexError(
             f"The index at {named} is incomplete or damaged ({exc}). {rebuild}"

@@ -17,6 +17,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from retrieval.index.terms import mapped
 from retrieval.ranking.tuning import TUNING, Tuning
 
 
@@ -67,7 +68,7 @@ class VectorSearch:
 
     @classmethod
     def load(cls, directory: Path, name: str, tuning: Tuning = TUNING) -> VectorSearch:
-        matrix = np.load(directory / f"{name}_vectors.npy", mmap_mode="r")
+        matrix = mapped(directory / f"{name}_vectors.npy")
         path = directory / f"{name}.ivf"
         approximate = None
         if path.exists():
