@@ -149,6 +149,8 @@ class AnswerService:
                 build(settings, embedder=embedder, progress=progress)
         compatible_manifest()
         service = cls(settings, load_index(index_dir), embedder)
+        # OpenCC and jieba load their dictionaries on first use: here, not in the first question
+        service.searcher.query("株洲日报")
         use_threads("serve")
         return service
 

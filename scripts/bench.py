@@ -83,6 +83,11 @@ def time_index(index: Path, questions: list[str], warmup: int, recall_questions:
         "p95_ms": round(1000 * times[int(0.95 * (len(times) - 1))], 1),
         "peak_rss_mb": round(peak_rss_mb()),
     }
+    from retrieval.index.store import load_index
+
+    t = time.perf_counter()
+    load_index(index.resolve())  # the index alone, without the model (its pages are cached by now)
+    result["index_open_s"] = round(time.perf_counter() - t, 2)
     vectors = getattr(service.index, "sentence_vectors", None)
     if recall_questions and getattr(vectors, "approximate", None) is not None:
         from retrieval.index.vectors import VectorSearch
@@ -129,11 +134,19 @@ def replicate(seed: Path, out: Path, sentences: int, *, old: bool, rng_seed: int
     facts = np.tile(np.asarray(base.facts), copies)
     meta = {key: list(values) * copies for key, values in base.articles.meta.items()}
     meta["source"] = [f"copy{k}/{s}" for k in range(copies) for s in base.articles.meta["source"]]
-    meta["hash"] = [f"{h}-{k}" for k in range(copies) for h in base.articles.meta["hash"]]
+    # real content hashes: an incremental build over ``out/corpus`` (the seed files, copied) reuses them
+    meta["hash"] = list(base.articles.meta["hash"]) * copies
     texts = base.articles.texts.all() * copies
     sent_vecs, chunk_vecs = noisy(np.asarray(base.sentence_matrix)), noisy(np.asarray(base.chunk_matrix))
     words, tokens = stored_tokens(seed.resolve() / "lexical")
-    manifest = {**base.manifest, "files": {f"copy{k}/{n}": f"{h}{k}" for k in range(copies) for n, h in base.manifest["files"].items()},
+    corpus = out / "corpus"
+    shutil.rmtree(corpus, ignore_errors=True)
+    for k in range(copies):
+        (corpus / f"copy{k}").mkdir(parents=True)
+        for name in base.manifest["files"]:
+            os.link(Path(base.manifest["corpus_paths"][0]) / name, corpus / f"copy{k}" / name)
+    manifest = {**base.manifest, "files": {f"copy{k}/{n}": h for k in range(copies) for n, h in base.manifest["files"].items()},
+                "corpus_paths": [str(corpus)],
                 "articles": a0 * copies, "sentences": n0 * copies, "chunks": m0 * copies, "synthetic": True}
     manifest.pop("checksums", None)
 
@@ -189,6 +202,31 @@ def replicate(seed: Path, out: Path, sentences: int, *, old: bool, rng_seed: int
     return out
 
 
+def time_add(folder: Path, issue: Path) -> dict:
+    """Add one issue file to the synthetic archive at ``folder`` (format 3), incrementally: the whole
+    build, and the part of it spent embedding the issue's sentences and chunks."""
+    from retrieval.service import add
+    from retrieval.model.embedding import Embedder
+    from retrieval.settings import Settings
+
+    settings = Settings(index_dir=(folder / "new").resolve(), corpus_paths=[folder / "corpus"])
+    embedder = Embedder.from_settings(settings)
+    spent = [0.0]
+    encode = embedder.encode_passages
+
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return encode(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    embedder.encode_passages = timed  # type: ignore[method-assign]
+    report = add(settings, [issue], embedder=embedder, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    return {"add_s": round(report.seconds, 1), "add_embed_s": round(spent[0], 1), "add_embedded": report.embedded,
+            "add_reused": report.reused}
+
+
 def child(code: Path | None, index: Path, questions: Path, warmup: int, recall: int) -> dict:
     """Time ``index`` in a fresh process running the checkout ``code`` (None: this one)."""
     env = {**os.environ, "PYTHONPATH": str(code or ROOT), "HF_HUB_OFFLINE": "1"}
@@ -211,6 +249,7 @@ def main() -> int:
     ap.add_argument("--seed-index", type=Path, help="the (format 3) index replicated into synthetic archives")
     ap.add_argument("--out", type=Path, default=Path("/tmp/newsqa-bench"), help="where synthetic archives go")
     ap.add_argument("--old", type=Path, help="an older checkout (format 2) timed side by side")
+    ap.add_argument("--add", type=Path, metavar="ISSUE", help="then add this issue file to each archive, timed")
     args = ap.parse_args()
     questions = [json.loads(line)["question"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -234,16 +273,22 @@ def main() -> int:
             load = os.getloadavg()
             result = child(code, folder / label, args.questions, args.warmup, args.recall if label == "new" else 0)
             row = {"size": size, "code": label, "load": [round(x, 2) for x in load], "generated_s": round(made, 1), **result}
+            if label == "new" and args.add:
+                row.update(time_add(folder, args.add))
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
-    head = f"{'sentences':>10} {'code':>4} {'open s':>7} {'RSS MB':>7} {'first s':>8} {'p50 ms':>7} {'p95 ms':>7} {'peak MB':>8} {'recall@5':>8}  load"
+    head = f"{'sentences':>10} {'code':>4} {'open s':>7} {'index s':>7} {'RSS MB':>7} {'first s':>8} {'p50 ms':>7} {'p95 ms':>7} {'peak MB':>8} {'recall@5':>8}  load"
     print(head)
     for r in rows:
         if "error" in r:
             print(f"{r['size']:>10} {r['code']:>4}  error: {r['error']}")
             continue
-        print(f"{r['sentences']:>10} {r['code']:>4} {r['open_s']:>7} {r['rss_open_mb']:>7} {r['first_answer_s']:>8} "
+        print(f"{r['sentences']:>10} {r['code']:>4} {r['open_s']:>7} {r['index_open_s']:>7} {r['rss_open_mb']:>7} {r['first_answer_s']:>8} "
               f"{r['p50_ms']:>7} {r['p95_ms']:>7} {r['peak_rss_mb']:>8} {r.get('recall_at_5', '-'):>8}  {r['load']}")
+    for r in rows:
+        if "add_s" in r:
+            print(f"adding {args.add.name} to {r['sentences']} sentences: {r['add_s']} s, of which embedding its "
+                  f"{r['add_embedded']} sentences and chunks {r['add_embed_s']} s ({r['add_reused']} articles reused)")
     print(json.dumps(rows))
     return 0
 

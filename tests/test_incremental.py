@@ -136,3 +136,18 @@ def test_the_approximate_index_finds_what_exact_search_finds(seed_service, embed
     vectors = embedder.encode_queries(questions)
     recall = np.mean([len(set(approximate.search(q, 5)) & set(exact.search(q, 5))) / 5 for q in vectors])
     assert recall >= 0.98, recall
+
+
+def test_the_benchmark_writes_a_synthetic_archive_that_answers(seed_service, seed_settings, embedder, tmp_path):
+    """A smoke run of scripts/bench.py's synthetic archive (about 2,000 sentences, format 3)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench", Path(__file__).parents[1] / "scripts" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.replicate(seed_settings.index_dir, tmp_path, 2000, old=False)
+    index = load_index(tmp_path / "new")
+    assert len(index.sentences) == 3 * len(seed_service.index.sentences)
+    answer = AnswerService(seed_settings, index, embedder).ask("高新大厦有多高?")
+    assert answer.answered and "168米" in answer.passages[0].quote

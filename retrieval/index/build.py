@@ -135,6 +135,9 @@ class _Reuse:
         self.sentence_bounds = np.searchsorted(index.sentence_rows[:, 0], np.arange(n_articles + 1))
         self.chunk_bounds = np.searchsorted(index.chunk_rows[:, 0], np.arange(n_articles + 1))
         self.vocab = meta["vocab"]
+        self.of_source: dict[str, list[int]] = {}
+        for a, source in enumerate(meta["source"]):
+            self.of_source.setdefault(source, []).append(a)
         self._sentences: list[str] | None = None
         self._contexts: list[str] | None = None
         self._tokens: tuple[list[str], list[list[str]]] | None = None
@@ -144,11 +147,7 @@ class _Reuse:
         old = [n for n, h in self.index.manifest.get("files", {}).items() if h == digest]
         if not old:
             return None
-        sources = self.index.articles.meta["source"]
-        return [
-            Article(**{**self.index.articles[a].__dict__, "source": name})
-            for a in range(len(sources)) if sources[a] == old[0]
-        ]
+        return [Article(**{**self.index.articles[a].__dict__, "source": name}) for a in self.of_source.get(old[0], [])]
 
     def sentences(self) -> list[str]:
         if self._sentences is None:
@@ -360,9 +359,8 @@ def _tokens(arts, sentences, parts: _Parts, user_words: list[str], reuse: _Reuse
     out: list[list[str]] = []
     for a, article in enumerate(arts):
         block = parts.tokens[s_bounds[a] : s_bounds[a + 1]]
-        title = normalized(article.title)
-        texts = parts.sentences[s_bounds[a] : s_bounds[a + 1]]
-        stale = any(w in title or any(w in t for t in texts) for w in changed) if changed else False
+        text = "\x00".join([normalized(article.title), *parts.sentences[s_bounds[a] : s_bounds[a + 1]]])
+        stale = any(w in text for w in changed)
         for k, entry in enumerate(block):
             if entry is not None and not stale:
                 out.append(old_tokens[entry[1]])
