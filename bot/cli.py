@@ -32,18 +32,31 @@ def _progress(message: str) -> None:
     print(safe(message), file=sys.stderr, flush=True)
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    from retrieval import build
-
-    settings = _settings(args)
-    report = build(settings, progress=_progress)
+def _report(report) -> int:
+    if report.unchanged:
+        print(f"The index at {report.directory} is up to date ({report.articles} articles, {report.sentences} "
+              f"sentences from {report.files} files); checked in {report.seconds:.1f} s")
+        return 0
     print(
         f"Indexed {report.articles} articles ({report.sentences} sentences, {report.chunks} chunks) "
-        f"from {report.files} files in {report.seconds:.1f} s into {report.directory}"
+        f"from {report.files} files in {report.seconds:.1f} s into {report.directory} "
+        f"({report.reused} articles reused, {report.embedded} sentences and chunks embedded)"
     )
     for problem in report.problems:
         print(f"  skipped: {problem}")
     return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from retrieval import build
+
+    return _report(build(_settings(args), progress=_progress))
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from retrieval.service import add
+
+    return _report(add(_settings(args), [Path(f) for f in args.files], progress=_progress))
 
 
 def _open(settings: Settings, args: argparse.Namespace, *, build_if_needed: bool = False):
@@ -170,6 +183,11 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="(re)build the index from the corpus")
     common(b, corpus=True)
     b.set_defaults(func=cmd_build)
+
+    d = sub.add_parser("add", help="add issue files to the corpus folder and index only them")
+    common(d, corpus=True)
+    d.add_argument("files", nargs="+", metavar="FILE", help="the new issue files (.txt, .md, .jsonl)")
+    d.set_defaults(func=cmd_add)
 
     a = sub.add_parser("ask", help="answer one question, or JSON lines from stdin with --json")
     common(a, corpus=True)

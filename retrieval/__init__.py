@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 _EXPORTS = {
     "AnswerService": "retrieval.service",
     "build": "retrieval.service",
-    "BuildReport": "retrieval.index.store",
+    "BuildReport": "retrieval.index.build",
     "Answer": "retrieval.answers",
     "Passage": "retrieval.answers",
     "CorpusInfo": "retrieval.answers",
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         QuestionError,
         StaleIndexError,
     )
-    from retrieval.index.store import BuildReport
+    from retrieval.index.build import BuildReport
     from retrieval.service import AnswerService, build
     from retrieval.settings import Settings
     from retrieval.text import language

@@ -7,17 +7,17 @@ evidence is too weak the answer says so (``answered=False``) rather than dressin
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from pathlib import Path
 
 from retrieval.answers import Answer, CorpusInfo, Passage
-from retrieval.errors import IndexMissingError, QuestionError
+from retrieval.errors import IndexMissingError, NewsqaError, QuestionError
+from retrieval.index.build import BuildReport, build_index
 from retrieval.index.store import (
-    BuildReport,
     Index,
     Progress,
     quiet,
-    build_index,
     check_compatible,
     corpus_changes,
     load_index,
@@ -51,6 +51,38 @@ def build(
         chunk_overlap=settings.chunk_overlap,
         progress=progress,
     )
+
+
+def add(
+    settings: Settings,
+    files: list[Path],
+    *,
+    embedder=None,
+    progress: Progress = quiet,
+) -> BuildReport:
+    """Put ``files`` (the day's issue) into the corpus folder and bring the index up to date: only
+    their articles are embedded. The first corpus path that is a folder receives them, so later
+    builds and the corpus check see them as part of the archive."""
+    from retrieval.corpus.ingest import ISSUE_SUFFIXES, RECORD_SUFFIXES
+
+    folder = next((p for p in settings.corpus_paths if p.is_dir()), None)
+    if folder is None:
+        raise NewsqaError("newsqa add copies files into the corpus folder, but no corpus path is a folder: "
+                          "set corpus_paths (NEWSQA_CORPUS_PATHS or --corpus) to one")
+    for file in files:
+        if not file.is_file():
+            raise NewsqaError(f"{file}: no such file")
+        if file.suffix.lower() not in ISSUE_SUFFIXES | RECORD_SUFFIXES:
+            raise NewsqaError(f"{file}: not a .txt, .md or .jsonl file")
+        target = folder / file.name
+        if target.exists() and target.read_bytes() != file.read_bytes():
+            raise NewsqaError(f"{target} already exists with other content; rename {file} or replace it by hand")
+    for file in files:
+        target = folder / file.name
+        if not target.exists() or not target.samefile(file):
+            shutil.copyfile(file, target)
+        progress(f"Added {file.name} to {folder}")
+    return build(settings, embedder=embedder, progress=progress)
 
 
 def validate_question(question: str, max_chars: int) -> str:
@@ -117,6 +149,8 @@ class AnswerService:
                 build(settings, embedder=embedder, progress=progress)
         compatible_manifest()
         service = cls(settings, load_index(index_dir), embedder)
+        # OpenCC and jieba load their dictionaries on first use: here, not in the first question
+        service.searcher.query("株洲日报")
         use_threads("serve")
         return service
 
@@ -151,13 +185,14 @@ class AnswerService:
 
     def info(self) -> CorpusInfo:
         m = self.index.manifest
+        meta = self.index.articles.meta
         dates = sorted(
-            {a.date for a in self.index.articles if a.date},
+            {d for d in meta["date"] if d},
             key=lambda d: tuple(int(x) for x in re.findall(r"\d+", d)[-2:]),
         )
         return CorpusInfo(
             articles=len(self.index.articles),
-            issues=len(m.get("files", {})) or len({a.source for a in self.index.articles}),
+            issues=len(m.get("files", {})) or len(set(meta["source"])),
             chunks=len(self.index.chunks),
             first_date=dates[0] if dates else None,
             last_date=dates[-1] if dates else None,

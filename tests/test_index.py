@@ -53,7 +53,7 @@ def test_index_built_by_another_chunker_is_refused(small, embedder):
 
 def test_damaged_index_is_reported_not_crashed(small, embedder):
     build(small, embedder=embedder)
-    (small.index_dir / "sentences.faiss").write_bytes(b"garbage")
+    (small.index_dir / "sentence_vectors.npy").write_bytes(b"garbage")
     with pytest.raises(StaleIndexError, match="damaged"):
         AnswerService.open(small, embedder=embedder)
 

@@ -57,14 +57,20 @@ def test_a_second_build_while_one_runs_says_who_holds_the_index(small_index, emb
     assert AnswerService.open(small_index, embedder=embedder).ask("硬质合金年产量占全国多少?").answered
 
 
-def test_leftover_switch_links_are_cleaned_and_the_replaced_version_stays_readable(small_index, embedder):
-    stale = small_index.index_dir.parent / f".{small_index.index_dir.name}.link-999999"
+def test_leftover_switch_links_are_cleaned_and_the_replaced_version_stays_readable(tmp_path, model_settings, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("# 硬质合金\n" + ISSUE, encoding="utf-8")
+    settings = settings_for(model_settings, [corpus], tmp_path / "index")
+    build(settings, embedder=embedder)
+    stale = settings.index_dir.parent / f".{settings.index_dir.name}.link-999999"
     stale.symlink_to("nowhere")
-    before = small_index.index_dir.resolve()
-    build(small_index, embedder=embedder)
+    before = settings.index_dir.resolve()
+    (corpus / "b.txt").write_text("# 新馆\n株洲新开了一家图书馆。\n", encoding="utf-8")
+    build(settings, embedder=embedder)
     assert not stale.is_symlink()
     assert before.is_dir() and (before / "manifest.json").exists()  # a reader mid-open still has it
-    assert small_index.index_dir.resolve() != before
+    assert settings.index_dir.resolve() != before
 
 
 def test_an_unreadable_file_is_reported_and_skipped_after_a_full_build(tmp_path, model_settings, embedder):
@@ -125,7 +131,7 @@ def test_a_folder_that_is_not_an_index_gets_advice_that_works(tmp_path):
     assert b"is not a newsqa index" in done.stderr and b"choose another --index" in done.stderr
 
 
-@pytest.mark.parametrize("name", ["chunks.faiss", "sentences.npy", "chunks.npy", "facts.npy"])
+@pytest.mark.parametrize("name", ["chunk_vectors.npy", "sentences.npy", "terms/gram_sentences.npy", "lexical/bm25/data.csc.index.npy"])
 def test_random_bytes_in_any_index_file_are_refused(tmp_path, model_settings, embedder, small_index, name):
     settings = settings_for(model_settings, small_index.corpus_paths, tmp_path / "index")
     build(settings, embedder=embedder)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from retrieval.index.lexical import Tokenizer
-from retrieval.index.terms import TermIndex
+from retrieval.index.terms import TermArrays, TermIndex, normalized, sentence_pinyin, write_terms
 
 
 @pytest.mark.parametrize(
@@ -23,10 +23,20 @@ def test_question_words_glued_to_their_neighbours_are_not_keywords(question, key
     assert Tokenizer().terms(question) == keywords
 
 
-def test_a_headline_term_counts_for_every_sentence_of_its_article():
+def stored_terms(directory, sentences, articles, headlines) -> TermIndex:
+    """Term statistics written the way a build writes them, and loaded back (memory-mapped)."""
+    texts = [normalized(s) for s in sentences]
+    ids: dict[str, int] = {}
+    pinyin = [sentence_pinyin(t, ids) for t in texts]
+    table = sorted(ids, key=ids.get)
+    write_terms(directory, TermArrays(texts, texts, [normalized(h) for h in headlines], pinyin, table), np.asarray(articles))
+    return TermIndex(directory)
+
+
+def test_a_headline_term_counts_for_every_sentence_of_its_article(tmp_path):
     sentences = ["蓝线裸顶鲷又称蓝线白鱼。", "本鱼分布于印度洋。", "天气晴。", "明天有雨。", "体长可达80公分。"]
     articles = [0, 0, 1, 1, 0]
-    terms = TermIndex(sentences, sentences, articles, ["蓝线裸顶鲷", "天气预报"])
+    terms = stored_terms(tmp_path, sentences, articles, ["蓝线裸顶鲷", "天气预报"])
     ids = np.arange(len(sentences))
     asked = ("蓝线裸顶鲷", "体长")
     window = terms.coverage(asked, tuple(terms.idf(t) for t in asked), ids, where="window")
@@ -34,6 +44,19 @@ def test_a_headline_term_counts_for_every_sentence_of_its_article():
     assert window[4] == pytest.approx(1.0)
     assert 0 < window[0] < 1 and window[0] == pytest.approx(window[1])
     assert window[2] == window[3] == 0
+
+
+def test_document_frequencies_and_pinyin_come_from_the_stored_arrays(tmp_path):
+    sentences = ["徐家塘社区在株洲。", "株洲硬质合金占全国42%。", "株洲株洲。", "合金。", "Zhuzhou CRRC"]
+    terms = stored_terms(tmp_path, sentences, [0, 1, 2, 3, 4], ["甲", "乙", "丙", "丁", "戊"])
+    expected = {
+        t: sum(t in normalized(s) for s in sentences)
+        for t in ["株", "株洲", "硬质合金", "合金", "42%", "株洲株洲", "洲硬", "zhuzhou", "crrc", "无此词", "社区在株洲"]
+    }
+    assert {t: terms.document_frequency(t) for t in expected} == expected
+    assert terms._scan("株洲") == expected["株洲"]  # the scan used for very common terms agrees
+    assert terms.pinyin_names("Where is Xujiatang?") == ["徐家塘"]
+    assert isinstance(terms.sentences.codes, np.ndarray) and not terms.sentences.codes.flags.writeable
 
 
 # An encyclopedia-like entry: the question names the entry's subject, which its first sentence repeats

@@ -147,9 +147,16 @@ def read_file(file: SourceFile) -> tuple[str, str]:
     return _decode(data, file.name), content_hash(data)
 
 
-def ingest(paths: list[Path], *, progress: Callable[[int, int], None] | None = None) -> Corpus:
+def ingest(
+    paths: list[Path],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    known: Callable[[str, str], list[Article] | None] | None = None,
+) -> Corpus:
     """Read every issue and record file under ``paths``; problems are collected, not raised.
-    ``progress(files_done, files_total)`` is called after each file (for a progress bar)."""
+    ``progress(files_done, files_total)`` is called after each file (for a progress bar).
+    ``known(content_hash, name)`` may return the articles an earlier build parsed from the same
+    bytes (cited by ``name``): the issue file is then only read and hashed, not parsed again."""
     corpus = Corpus()
     files, corpus.problems = discover(paths)
     for done, file in enumerate(files, 1):
@@ -164,7 +171,13 @@ def ingest(paths: list[Path], *, progress: Callable[[int, int], None] | None = N
             if progress:
                 progress(done, len(files))
         corpus.hashes[file.name] = digest
-        if file.path.suffix.lower() in RECORD_SUFFIXES:
+        records = file.path.suffix.lower() in RECORD_SUFFIXES
+        # (records are parsed again: cheap, and each carries its own source text)
+        reused = known(digest, file.name) if known and not records else None
+        if reused is not None:
+            articles = reused
+            corpus.sources[file.name] = text
+        elif records:
             articles, sources, problems = parse_records(text, file.name)
             corpus.problems.extend(problems)
             corpus.sources.update(sources)

@@ -49,23 +49,29 @@ _ORG_SUFFIX = re.compile(
 )
 
 
-def corpus_vocabulary(texts: list[str], *, min_count: int = 2) -> list[str]:
-    """Local names worth teaching jieba: organisation/place-like strings that recur in the corpus
-    and that jieba would otherwise cut into pieces. Learned from the text, never typed by hand: a
-    candidate must start and end on jieba's own word boundaries and not start with a verb,
-    preposition or adverb ("在荷塘区", "坚持以人民为中心" are phrases, not names)."""
+def vocabulary_counts(text: str) -> Counter[str]:
+    """Candidate local names in one article (``title`` + text) and how often each occurs: the
+    organisation/place-like strings that start and end on jieba's own word boundaries. Depends on
+    the article alone, so it is counted once per article and kept for incremental builds."""
+    counts: Counter[str] = Counter()
+    for run in CJK_RUN.findall(normalize(text)):
+        bounds, pos = {0}, 0
+        for word in jieba.lcut(run, HMM=False):
+            pos += len(word)
+            bounds.add(pos)
+        for m in _ORG_SUFFIX.finditer(run):
+            if m.start() in bounds and m.end() in bounds:
+                counts[m.group()] += 1
+    return counts
+
+
+def vocabulary(counts: Counter[str], *, min_count: int = 2) -> list[str]:
+    """Local names worth teaching jieba: candidates (:func:`vocabulary_counts`, summed over the
+    corpus) that recur and that jieba would otherwise cut into pieces. Learned from the text, never
+    typed by hand: a candidate must not start with a verb, preposition or adverb ("在荷塘区",
+    "坚持以人民为中心" are phrases, not names)."""
     import jieba.posseg
 
-    counts: Counter[str] = Counter()
-    for text in texts:
-        for run in CJK_RUN.findall(normalize(text)):
-            bounds, pos = {0}, 0
-            for word in jieba.lcut(run, HMM=False):
-                pos += len(word)
-                bounds.add(pos)
-            for m in _ORG_SUFFIX.finditer(run):
-                if m.start() in bounds and m.end() in bounds:
-                    counts[m.group()] += 1
     words = []
     for word, n in counts.items():
         if n < min_count or len(jieba.lcut(word, HMM=False)) < 2:
@@ -119,19 +125,30 @@ class Tokenizer:
 
 
 class LexicalIndex:
-    """BM25 over a list of texts, with save/load so large archives need not be re-tokenized."""
+    """BM25 over the sentences (bm25s), computed at build and memory-mapped at load. The tokens of
+    every sentence are stored beside it (as ids into the vocabulary), so an incremental build
+    re-tokenizes only the articles that changed."""
 
     def __init__(self, tokenizer: Tokenizer, retriever: bm25s.BM25, size: int) -> None:
         self.tokenizer = tokenizer
         self.retriever = retriever
         self.size = size
 
-    @classmethod
-    def build(cls, texts: list[str], tokenizer: Tokenizer) -> LexicalIndex:
+    @staticmethod
+    def write(directory: Path, tokens: list[list[str]], user_words: list[str]) -> None:
+        """Index ``tokens`` (one list per sentence) with BM25 and store it with the tokens and the
+        user dictionary they were cut with."""
+        directory.mkdir(parents=True, exist_ok=True)
         retriever = bm25s.BM25()
-        corpus = [tokenizer.tokens(t) or [""] for t in texts]
-        retriever.index(corpus, show_progress=False)
-        return cls(tokenizer, retriever, len(texts))
+        retriever.index([t or [""] for t in tokens], show_progress=False)
+        retriever.save(str(directory / "bm25"), show_progress=False)
+        vocab = retriever.vocab_dict
+        flat = np.fromiter((vocab[w] for doc in tokens for w in doc), dtype=np.int32)
+        np.save(directory / "tokens.npy", flat)
+        np.save(directory / "token_starts.npy", np.concatenate([[0], np.cumsum([len(t) for t in tokens])]).astype(np.int64))
+        (directory / "userdict.json").write_text(
+            json.dumps({"words": user_words, "size": len(tokens)}, ensure_ascii=False), encoding="utf-8"
+        )
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for ``query`` (zeros when no query word is in the corpus)."""
@@ -141,17 +158,20 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)
 
-    def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.retriever.save(str(directory / "bm25"))
-        (directory / "userdict.json").write_text(
-            json.dumps({"words": self.tokenizer.user_words, "size": self.size}, ensure_ascii=False),
-            encoding="utf-8",
-        )
-
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
         meta = json.loads((directory / "userdict.json").read_text(encoding="utf-8"))
-        retriever = bm25s.BM25.load(str(directory / "bm25"))
+        retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=True, show_progress=False)
         return cls(Tokenizer(meta["words"]), retriever, int(meta["size"]))
 
+
+def stored_tokens(directory: Path) -> tuple[list[str], list[list[str]]]:
+    """The user dictionary and every sentence's tokens of a stored index (for reuse)."""
+    meta = json.loads((directory / "userdict.json").read_text(encoding="utf-8"))
+    vocab = json.loads((directory / "bm25" / "vocab.index.json").read_text(encoding="utf-8"))
+    words = [""] * len(vocab)
+    for w, i in vocab.items():
+        words[i] = w
+    flat = np.load(directory / "tokens.npy").tolist()
+    starts = np.load(directory / "token_starts.npy").tolist()
+    return meta["words"], [[words[i] for i in flat[a:b]] for a, b in zip(starts, starts[1:])]

@@ -1,4 +1,11 @@
-"""The on-disk index: FAISS vectors for sentences and chunks, BM25, article metadata, a manifest.
+"""The on-disk index, format 3: flat arrays that load by memory-mapping, and a manifest.
+
+Everything the searcher needs is computed at build (:mod:`retrieval.index.build`) and stored:
+sentence and chunk vectors (float32 ``.npy``), the rows of articles, sentences and chunks, each
+sentence's answer kinds and chunks, the keyword statistics (:mod:`~retrieval.index.terms`), BM25
+(:mod:`~retrieval.index.lexical`) and, above a size, an approximate vector index
+(:mod:`~retrieval.index.vectors`). Loading maps these files and builds no per-sentence Python
+objects, so opening a million sentences takes seconds, and pages are read as questions touch them.
 
 A build writes into a fresh directory and only then flips a symlink to it (``os.replace`` is atomic),
 so a crash or Ctrl-C halfway through leaves the previous index in place and usable. The manifest,
@@ -13,27 +20,32 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 import xxhash
-from tqdm import tqdm
 
-from retrieval.corpus.chunking import CHUNKER_VERSION, Chunk, Sentence, chunk_articles
-from retrieval.errors import IndexBusyError, IndexMissingError, NewsqaError, StaleIndexError
 from retrieval.corpus.article import Article
-from retrieval.corpus.ingest import Corpus, content_hash, discover, ingest
-from retrieval.corpus.issues import is_byline
-from retrieval.index.lexical import LexicalIndex, Tokenizer, corpus_vocabulary
-from retrieval.ranking.answer_types import sentence_facts
+from retrieval.corpus.chunking import CHUNKER_VERSION, Chunk, Sentence
+from retrieval.corpus.ingest import content_hash, discover
+from retrieval.errors import IndexBusyError, IndexMissingError, NewsqaError, StaleIndexError
+from retrieval.index.lexical import LexicalIndex
+from retrieval.index.terms import TermIndex, Texts, mapped
+from retrieval.index.vectors import VectorSearch
 
 # 2: per-sentence facts (answer kinds, byline) and sentence → chunk maps are stored, not derived at load
-INDEX_FORMAT = 2
+# 3: everything memory-mapped: term statistics, BM25 with its tokens, article texts as arrays,
+#    vectors as .npy (and an approximate index above a size), per-article content hashes
+INDEX_FORMAT = 3
 MANIFEST = "manifest.json"
+# files up to this size are checked whole at every load (xxh3 runs at memory speed: 4 ms for the
+# seed index); larger ones by size and a hash of their first and last block, so that opening a
+# million sentences does not read gigabytes first
+FULL_CHECK_BYTES = 32 << 20
+SAMPLE_BYTES = 1 << 20
 Progress = Callable[[str], None]
 
 
@@ -51,11 +63,35 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _checksums(directory: Path) -> dict[str, str]:
-    return {
-        p.relative_to(directory).as_posix(): file_checksum(p)
-        for p in sorted(directory.rglob("*")) if p.is_file() and p.name != MANIFEST
-    }
+def file_sample(path: Path) -> str:
+    """Size and xxh3-128 of the first and last :data:`SAMPLE_BYTES` of a large file."""
+    digest = xxhash.xxh3_128()
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        digest.update(f.read(SAMPLE_BYTES))
+        f.seek(max(0, size - SAMPLE_BYTES))
+        digest.update(f.read(SAMPLE_BYTES))
+    return f"{size}:{digest.hexdigest()}"
+
+
+def checksums(directory: Path) -> dict[str, str]:
+    """What load checks for every file under ``directory``: its xxh3, or for a large file its
+    size and sampled xxh3 (prefixed ``sample:``)."""
+    out = {}
+    for p in sorted(directory.rglob("*")):
+        if p.is_file() and p.name != MANIFEST:
+            name = p.relative_to(directory).as_posix()
+            out[name] = file_checksum(p) if p.stat().st_size <= FULL_CHECK_BYTES else "sample:" + file_sample(p)
+    return out
+
+
+def _check_file(path: Path, expected: str) -> bool:
+    try:
+        if expected.startswith("sample:"):
+            return file_sample(path) == expected[len("sample:"):]
+        return file_checksum(path) == expected
+    except OSError:
+        return False
 
 
 @contextmanager
@@ -86,39 +122,71 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+class Rows(Sequence):
+    """Rows of an int array seen as frozen dataclasses, built only when one is asked for."""
+
+    def __init__(self, rows: np.ndarray, kind: type) -> None:
+        self.rows = rows
+        self.kind = kind
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int):  # type: ignore[override]
+        return self.kind(*map(int, self.rows[i]))
+
+
+class Articles(Sequence):
+    """The articles, each built from the stored columns and text when one is asked for."""
+
+    def __init__(self, meta: dict[str, list], texts: Texts, offsets: np.ndarray) -> None:
+        self.meta = meta
+        self.texts = texts
+        self.offsets = offsets  # source offsets of every character, end to end (memory-mapped)
+
+    def __len__(self) -> int:
+        return len(self.meta["title"])
+
+    def __getitem__(self, a: int) -> Article:  # type: ignore[override]
+        first, last = int(self.texts.starts[a]) - a, int(self.texts.starts[a + 1]) - a - 1
+        m = self.meta
+        return Article(
+            title=m["title"][a], text=self.texts[a], offsets=tuple(self.offsets[first:last].tolist()),
+            source=m["source"][a], subtitle=m["subtitle"][a], byline=m["byline"][a], date=m["date"][a],
+        )
+
+
 @dataclass
 class Index:
-    """A loaded index. Arrays are indexed by sentence / chunk number."""
+    """A loaded index. Arrays are indexed by sentence / chunk number and memory-mapped."""
 
     directory: Path
     manifest: dict
-    articles: list[Article]
-    sentences: list[Sentence]
-    chunks: list[Chunk]
-    sentence_vectors: faiss.Index
-    chunk_vectors: faiss.Index
+    articles: Articles
+    sentence_rows: np.ndarray  # (sentences, 4): article, start, end, joins_next
+    chunk_rows: np.ndarray  # (chunks, 5): article, start, end, first_sentence, last_sentence
+    sentence_vectors: VectorSearch
+    chunk_vectors: VectorSearch
     lexical: LexicalIndex
+    terms: TermIndex
     chunk_of_sentence: np.ndarray  # for each sentence, the chunk that shows it with most context
     sentence_chunks: np.ndarray  # (sentences, k): the chunks holding each sentence, padded with -1
     facts: np.ndarray  # for each sentence, the answer kinds it holds (answer_types bits)
 
     def __post_init__(self) -> None:
-        # flat indexes: their storage, viewed (not copied) as matrices to score any candidate exactly
-        self.sentence_matrix = _stored_vectors(self.sentence_vectors)
-        self.chunk_matrix = _stored_vectors(self.chunk_vectors)
+        self.sentences = Rows(self.sentence_rows, _sentence)
+        self.chunks = Rows(self.chunk_rows, Chunk)
+        self.sentence_matrix = self.sentence_vectors.matrix
+        self.chunk_matrix = self.chunk_vectors.matrix
 
     def sentence_text(self, i: int) -> str:
-        s = self.sentences[i]
-        return self.articles[s.article].text[s.start : s.end]
+        a, start, end, _ = (int(x) for x in self.sentence_rows[i])
+        base = int(self.articles.texts.starts[a])
+        return self.articles.texts.codes[base + start : base + end].tobytes().decode("utf-32-le")
 
 
-def _stored_vectors(index: faiss.IndexFlat) -> np.ndarray:
-    """The vectors a flat FAISS index holds, as a read-only view of its own memory."""
-    if index.ntotal == 0:
-        return np.zeros((0, index.d), dtype=np.float32)
-    view = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
-    view.flags.writeable = False
-    return view
+def _sentence(article: int, start: int, end: int, joins_next: int) -> Sentence:
+    return Sentence(article, start, end, bool(joins_next))
 
 
 def sentence_chunk_maps(chunks: list[Chunk], n_sentences: int) -> tuple[np.ndarray, np.ndarray]:
@@ -140,138 +208,7 @@ def sentence_chunk_maps(chunks: list[Chunk], n_sentences: int) -> tuple[np.ndarr
     return best, padded
 
 
-@dataclass(frozen=True)
-class BuildReport:
-    directory: Path
-    articles: int
-    sentences: int
-    chunks: int
-    files: int
-    problems: list[str]
-    seconds: float
-
-
-def _flat_index(vectors: np.ndarray) -> faiss.Index:
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
-def build_index(
-    corpus_paths: list[Path],
-    index_dir: Path,
-    embedder,  # retrieval.model.embedding.Embedder; untyped to keep torch out of this import
-    *,
-    chunk_max_chars: int,
-    chunk_overlap: int,
-    progress: Progress = quiet,
-) -> BuildReport:
-    """Ingest, chunk, embed and write a new index, then switch ``index_dir`` to it atomically;
-    under :func:`build_lock`, so two builds never write one index at once."""
-    with build_lock(index_dir):
-        return _build(corpus_paths, index_dir, embedder, chunk_max_chars=chunk_max_chars,
-                      chunk_overlap=chunk_overlap, progress=progress)
-
-
-def _read_corpus(corpus_paths: list[Path], progress: Progress) -> Corpus:
-    progress(f"Reading {', '.join(str(p) for p in corpus_paths)}")
-    with tqdm(desc="Reading", unit="file", disable=None, leave=False) as bar:
-
-        def advance(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(1)
-
-        return ingest(corpus_paths, progress=advance)
-
-
-def _build(corpus_paths: list[Path], index_dir: Path, embedder, *, chunk_max_chars: int, chunk_overlap: int,
-           progress: Progress) -> BuildReport:
-    started = time.perf_counter()
-    corpus = _read_corpus(corpus_paths, progress)
-    for problem in corpus.problems:
-        progress(f"warning: {problem}")
-    if not corpus.articles:
-        raise NewsqaError(
-            "No articles found in " + ", ".join(str(p) for p in corpus_paths)
-            + " (expected .txt/.md issue files or .jsonl records); the existing index was left as it was"
-        )
-    sentences, chunks = chunk_articles(
-        corpus.articles, max_chars=chunk_max_chars, overlap=chunk_overlap, sources=corpus.sources
-    )
-    progress(f"{len(corpus.articles)} articles, {len(sentences)} sentences, {len(chunks)} chunks")
-
-    if index_dir.exists() and not index_dir.is_symlink() and any(index_dir.iterdir()) and not (index_dir / MANIFEST).exists():
-        raise NewsqaError(f"Refusing to build into {index_dir}: it exists, is not empty and is not a newsqa index")
-    versions = index_dir.parent / f"{index_dir.name}.versions"
-    versions.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned(index_dir, versions)
-    work = versions / f".building-{os.getpid()}-{time.time_ns()}"
-    work.mkdir()
-    try:
-        arts = corpus.articles
-        progress("Embedding sentences")
-        sentence_texts = [arts[s.article].headed(s.start, s.end) for s in sentences]
-        sent_vecs = embedder.encode_passages(sentence_texts, show_progress=True)
-        progress("Embedding chunks")
-        chunk_vecs = embedder.encode_passages(
-            [arts[c.article].headed(c.start, c.end) for c in chunks], show_progress=True
-        )
-        progress("Building keyword index")
-        tokenizer = Tokenizer(corpus_vocabulary([a.headed(0, len(a.text)) for a in arts]))
-        lexical = LexicalIndex.build(sentence_texts, tokenizer)
-        facts = [sentence_facts(t, byline=is_byline(t)) for t in (arts[s.article].text[s.start : s.end] for s in sentences)]
-        chunk_of_sentence, sentence_chunks = sentence_chunk_maps(chunks, len(sentences))
-
-        faiss.write_index(_flat_index(sent_vecs), str(work / "sentences.faiss"))
-        faiss.write_index(_flat_index(chunk_vecs), str(work / "chunks.faiss"))
-        lexical.save(work / "lexical")
-        with open(work / "articles.jsonl", "w", encoding="utf-8") as f:
-            for a in arts:
-                record = asdict(a)
-                record.pop("offsets")
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-        np.save(work / "offsets.npy", np.concatenate([np.asarray(a.offsets, dtype=np.int64) for a in arts]))
-        np.save(work / "sentences.npy", np.asarray([(s.article, s.start, s.end, s.joins_next) for s in sentences], dtype=np.int64))
-        np.save(
-            work / "chunks.npy",
-            np.asarray([(c.article, c.start, c.end, c.first_sentence, c.last_sentence) for c in chunks], dtype=np.int64),
-        )
-        np.save(work / "facts.npy", np.asarray(facts, dtype=np.uint16))
-        np.save(work / "chunk_of_sentence.npy", chunk_of_sentence)
-        np.save(work / "sentence_chunks.npy", sentence_chunks)
-        manifest = {
-            "format": INDEX_FORMAT,
-            "model": embedder.identity,
-            "dimension": int(sent_vecs.shape[1]),
-            "chunker": CHUNKER_VERSION,
-            "chunk_max_chars": chunk_max_chars,
-            "chunk_overlap": chunk_overlap,
-            "corpus_paths": [os.path.abspath(p) for p in corpus_paths],
-            "files": corpus.hashes,
-            "problems": corpus.problems,
-            "articles": len(arts),
-            "sentences": len(sentences),
-            "chunks": len(chunks),
-            "built_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-        }
-        progress("Checking the files written")
-        manifest["checksums"] = _checksums(work)
-        # the manifest goes last: a directory without one is never a finished index
-        (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        final = versions / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9}"
-        work.rename(final)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    _switch(index_dir, final)
-    progress(f"Index ready at {index_dir}")
-    return BuildReport(
-        index_dir, len(corpus.articles), len(sentences), len(chunks), len(corpus.hashes), corpus.problems,
-        time.perf_counter() - started,
-    )
-
-
-def _remove_abandoned(index_dir: Path, versions: Path) -> None:
+def remove_abandoned(index_dir: Path, versions: Path) -> None:
     """What builds killed halfway (crash, kill -9) left behind: half-built versions and switch
     links. Called under the build lock, so no other build can still be using them."""
     for path in versions.glob(".building-*"):
@@ -280,7 +217,7 @@ def _remove_abandoned(index_dir: Path, versions: Path) -> None:
         link.unlink(missing_ok=True)
 
 
-def _switch(index_dir: Path, final: Path) -> None:
+def switch(index_dir: Path, final: Path) -> None:
     """Point ``index_dir`` at ``final`` in one atomic step, then drop the versions no longer used.
     The version it pointed at until now is kept: a reader that resolved the link a moment ago is
     still reading it (see :func:`load_index`)."""
@@ -362,46 +299,39 @@ def load_index(index_dir: Path) -> Index:
     """Load a finished index (compatibility is checked by the caller, which knows the model).
 
     ``index_dir`` is resolved once, so everything is read from one version even when a build
-    switches the link meanwhile; every file is checked against the checksum the build recorded."""
+    switches the link meanwhile; every file is checked against what the build recorded (small
+    files whole, large ones by size and sampled blocks)."""
     named, index_dir = index_dir, index_dir.resolve()
     manifest = read_manifest(index_dir)
     rebuild = f"Rebuild it: newsqa build --index {named}"
+    if manifest.get("format") != INDEX_FORMAT:
+        raise StaleIndexError(f"The index at {named} has format {manifest.get('format')}, this newsqa reads format {INDEX_FORMAT}. {rebuild}")
     if "checksums" not in manifest:
         raise StaleIndexError(f"The index at {named} records no checksums. {rebuild}")
     for name, expected in manifest["checksums"].items():
-        try:
-            ok = file_checksum(index_dir / name) == expected
-        except OSError:
-            ok = False
-        if not ok:
+        if not _check_file(index_dir / name, expected):
             raise StaleIndexError(f"The index file {name} at {named} is damaged or missing (checksum mismatch). {rebuild}")
     try:
-        articles_meta = [
-            json.loads(line) for line in (index_dir / "articles.jsonl").read_text(encoding="utf-8").splitlines() if line
-        ]
-        offsets = np.load(index_dir / "offsets.npy")
-        articles: list[Article] = []
-        pos = 0
-        for meta in articles_meta:
-            n = len(meta["text"])
-            articles.append(Article(offsets=tuple(offsets[pos : pos + n].tolist()), **meta))
-            pos += n
-        sentences = [Sentence(a, s, e, bool(j)) for a, s, e, j in np.load(index_dir / "sentences.npy").tolist()]
-        chunks = [Chunk(*map(int, row)) for row in np.load(index_dir / "chunks.npy")]
-        sentence_vectors = faiss.read_index(str(index_dir / "sentences.faiss"))
-        chunk_vectors = faiss.read_index(str(index_dir / "chunks.faiss"))
+        meta = json.loads((index_dir / "articles.json").read_text(encoding="utf-8"))
+        articles = Articles(meta, Texts.load(index_dir / "article_text"), mapped(index_dir / "offsets.npy"))
+        sentence_rows = mapped(index_dir / "sentences.npy")
+        chunk_rows = mapped(index_dir / "chunks.npy")
+        sentence_vectors = VectorSearch.load(index_dir, "sentence")
+        chunk_vectors = VectorSearch.load(index_dir, "chunk")
         lexical = LexicalIndex.load(index_dir / "lexical")
-        facts = np.load(index_dir / "facts.npy")
-        chunk_of_sentence = np.load(index_dir / "chunk_of_sentence.npy")
-        sentence_chunks = np.load(index_dir / "sentence_chunks.npy")
+        terms = TermIndex(index_dir / "terms")
+        facts = mapped(index_dir / "facts.npy")
+        chunk_of_sentence = mapped(index_dir / "chunk_of_sentence.npy")
+        sentence_chunks = mapped(index_dir / "sentence_chunks.npy")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise StaleIndexError(
             f"The index at {named} is incomplete or damaged ({exc}). {rebuild}"
         ) from exc
-    counts = {sentence_vectors.ntotal, len(facts), len(chunk_of_sentence), len(sentence_chunks)}
-    if counts != {len(sentences)} or chunk_vectors.ntotal != len(chunks):
+    n = len(sentence_rows)
+    counts = {len(sentence_vectors), len(facts), len(chunk_of_sentence), len(sentence_chunks), len(terms), lexical.size}
+    if counts != {n} or len(chunk_vectors) != len(chunk_rows) or len(articles) != len(articles.texts):
         raise StaleIndexError(f"The index at {named} is inconsistent (vector and sentence counts differ). {rebuild}")
     return Index(
-        named, manifest, articles, sentences, chunks, sentence_vectors, chunk_vectors, lexical,
+        named, manifest, articles, sentence_rows, chunk_rows, sentence_vectors, chunk_vectors, lexical, terms,
         chunk_of_sentence, sentence_chunks, facts,
     )

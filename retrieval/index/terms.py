@@ -4,14 +4,24 @@ Presence is tested on the normalized text itself, not on tokens, so the question
 the article's never have to agree ("中车株洲所在" vs "中车株洲所"). English questions contribute their
 Latin terms and the Chinese names their pinyin words spell ("Xujiatang" → 徐家塘), found by reading
 the corpus itself in pinyin — no translation model involved.
+
+Everything here is computed at build time (:func:`build_terms`) and stored as flat arrays that load
+by memory-mapping: the normalized texts as UTF-32 code points laid end to end, a posting list of
+sentences for every character and character pair (so a document frequency is a lookup, not a scan
+of the archive), and the pinyin syllable of every character. Normalizing (OpenCC) and reading
+pinyin run at a few MB per second in Python: done at load, as before, they took most of a minute at
+a million sentences.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import mmap
 import re
-from bisect import bisect_right
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from pypinyin import lazy_pinyin
@@ -20,98 +30,244 @@ from retrieval.text import CJK_CHAR, normalize
 
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
 _SEP = "\x00"
+_CHAR_BITS = 21  # every code point fits in 21 bits: a character pair is one 42-bit key
+# a term of three or more characters is looked up as the intersection of its pairs' postings and
+# then checked in each candidate sentence; when more candidates remain than this, one scan of the
+# text is cheaper than checking them one by one
+_CHECK_LIMIT = 20000
+
+
+def mapped(path: Path) -> np.ndarray:
+    """A stored ``.npy`` array, memory-mapped read-only, as a plain ndarray view of the map (a
+    ``np.memmap`` costs microseconds per item access; the view does not)."""
+    return np.asarray(np.load(path, mmap_mode="r"))
+
+
+def _open_map(path: Path) -> mmap.mmap | bytes:
+    """A read-only map of ``path`` (an empty file cannot be mapped: its empty bytes instead)."""
+    with open(path, "rb") as f:
+        if f.seek(0, 2) == 0:
+            return b""
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+class Texts:
+    """Many strings stored end to end, separated by NUL, as UTF-32 code points in one memory-mapped
+    file; ``starts[i]`` is where string ``i`` begins (``starts[n]`` is one past the end)."""
+
+    def __init__(self, buffer: mmap.mmap | bytes, starts: np.ndarray) -> None:
+        self.buffer = buffer
+        self.codes = np.frombuffer(buffer, dtype="<u4")
+        self.starts = starts
+
+    @staticmethod
+    def write(path: Path, texts: list[str]) -> None:
+        joined = _SEP.join(texts)
+        path.with_suffix(".u32").write_bytes(joined.encode("utf-32-le"))
+        lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+        np.save(path.with_suffix(".npy"), np.concatenate([[0], np.cumsum(lengths)]))
+
+    @classmethod
+    def load(cls, path: Path) -> Texts:
+        return cls(_open_map(path.with_suffix(".u32")), mapped(path.with_suffix(".npy")))
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return self.span(i, i + 1)
+
+    def span(self, first: int, last: int) -> str:
+        """Strings ``first`` to ``last`` (exclusive), joined by NUL as they are stored."""
+        return self.codes[int(self.starts[first]) : int(self.starts[last]) - 1].tobytes().decode("utf-32-le")
+
+    def all(self) -> list[str]:
+        """Every string (for an incremental build to reuse them)."""
+        return self.span(0, len(self)).split(_SEP) if len(self) else []
+
+
+def _gram_keys(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of every character (``c << 21``) and character pair (``c1 << 21 | c2``) of ``codes``,
+    with the position each starts at; NUL separators neither form nor join a key."""
+    c = codes.astype(np.uint64)
+    pos = np.arange(len(c), dtype=np.int64)
+    single = c != 0
+    pair = single[:-1] & single[1:]
+    keys = np.concatenate([(c[single] << _CHAR_BITS), (c[:-1][pair] << _CHAR_BITS) | c[1:][pair]])
+    return keys, np.concatenate([pos[single], pos[:-1][pair]])
+
+
+@dataclass(frozen=True)
+class TermArrays:
+    """What :func:`build_terms` computes from the normalized texts, ready to be written."""
+
+    sentences: list[str]
+    contexts: list[str]
+    headlines: list[str]
+    pinyin: list[np.ndarray]  # per sentence, the syllable id of each character (0: none)
+    syllables: list[str]  # id - 1 → syllable
+
+
+def sentence_pinyin(text: str, ids: dict[str, int]) -> np.ndarray:
+    """The syllable of every character of ``text`` as an id into ``ids`` (grown as needed), 0 for
+    what has no pinyin."""
+    sounds = lazy_pinyin(text, errors=lambda chars: ["#"] * len(chars))
+    if len(sounds) != len(text):  # never seen, but a misalignment would cite wrong text
+        sounds = [lazy_pinyin(c)[0] if CJK_CHAR.fullmatch(c) else "#" for c in text]
+    return np.fromiter(
+        (0 if s == "#" else ids.setdefault(s, len(ids) + 1) for s in sounds), dtype=np.uint16, count=len(sounds)
+    )
+
+
+def write_terms(directory: Path, arrays: TermArrays, articles: np.ndarray) -> None:
+    """Store the term statistics under ``directory``: the texts, the postings and the pinyin."""
+    directory.mkdir(parents=True, exist_ok=True)
+    Texts.write(directory / "sentences", arrays.sentences)
+    Texts.write(directory / "contexts", arrays.contexts)
+    Texts.write(directory / "headlines", arrays.headlines)
+    np.save(directory / "articles.npy", np.asarray(articles, dtype=np.int32))
+    codes = np.frombuffer(_SEP.join(arrays.sentences).encode("utf-32-le"), dtype="<u4")
+    starts = np.load(directory / "sentences.npy")
+    keys, pos = _gram_keys(codes)
+    owner = np.searchsorted(starts, pos, side="right") - 1
+    # sorted by key, and within a key by sentence (positions come in sentence order: stable sort)
+    order = np.argsort(keys, kind="stable")
+    keys, owner = keys[order], owner[order]
+    keep = np.ones(len(keys), dtype=bool)
+    keep[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
+    keys, owner = keys[keep], owner[keep]
+    unique, first = np.unique(keys, return_index=True)
+    np.save(directory / "gram_keys.npy", unique)
+    np.save(directory / "gram_starts.npy", np.append(first, len(keys)).astype(np.int64))
+    np.save(directory / "gram_sentences.npy", owner.astype(np.int32))
+    pinyin = np.concatenate([p for s in arrays.pinyin for p in (s, np.zeros(1, np.uint16))]) if arrays.pinyin else np.zeros(0, np.uint16)
+    (directory / "pinyin.u16").write_bytes(pinyin[: len(codes)].astype("<u2").tobytes())
+    (directory / "syllables.json").write_text(json.dumps(arrays.syllables), encoding="utf-8")
 
 
 class TermIndex:
-    """Normalized sentence texts (with their article titles) laid end to end for fast counting."""
+    """Normalized sentence texts (with their article titles) and their term statistics, as stored."""
 
-    def __init__(self, sentences: list[str], contexts: list[str], articles: list[int], headlines: list[str]) -> None:
-        self.articles = articles  # the article of each sentence
-        self.sentences = [normalize(s).lower() for s in sentences]
-        self.contexts = [normalize(c).lower() for c in contexts]
-        self.headlines = [normalize(h).lower() for h in headlines]  # by article
-        self._text = _SEP.join(self.sentences)
-        self._starts = np.cumsum([0] + [len(s) + 1 for s in self.sentences[:-1]]).tolist()
-        self._pinyin: tuple[str, list[int]] | None = None
+    def __init__(self, directory: Path) -> None:
+        self.sentences = Texts.load(directory / "sentences")
+        self.contexts = Texts.load(directory / "contexts")  # by chunk: headline + chunk text
+        self.headlines = Texts.load(directory / "headlines")  # by article
+        self.articles = mapped(directory / "articles.npy")  # the article of each sentence
+        self._keys = mapped(directory / "gram_keys.npy")
+        self._gram_starts = mapped(directory / "gram_starts.npy")
+        self._postings = mapped(directory / "gram_sentences.npy")
+        self._pinyin = _open_map(directory / "pinyin.u16")
+        self._syllable_ids = {s: i + 1 for i, s in enumerate(json.loads((directory / "syllables.json").read_text(encoding="utf-8")))}
+        self._syllables = frozenset(self._syllable_ids)
 
     def __len__(self) -> int:
         return len(self.sentences)
 
+    def _posting(self, key: int) -> np.ndarray:
+        j = int(np.searchsorted(self._keys, key))
+        if j >= len(self._keys) or int(self._keys[j]) != key:
+            return np.zeros(0, dtype=np.int32)
+        return self._postings[int(self._gram_starts[j]) : int(self._gram_starts[j + 1])]
+
     @lru_cache(maxsize=4096)
     def document_frequency(self, term: str) -> int:
-        ids = {bisect_right(self._starts, m.start()) - 1 for m in re.finditer(re.escape(term), self._text)}
-        return len(ids)
+        """How many sentences contain ``term`` (a substring of their normalized text)."""
+        codes = [ord(c) for c in term]
+        if not codes or 0 in codes:
+            return 0
+        if len(codes) == 1:
+            return len(self._posting(codes[0] << _CHAR_BITS))
+        pairs = sorted((self._posting(a << _CHAR_BITS | b) for a, b in zip(codes, codes[1:])), key=len)
+        if len(codes) == 2:
+            return len(pairs[0])
+        candidates = pairs[0]
+        for other in pairs[1:]:
+            if not len(candidates):
+                return 0
+            candidates = np.intersect1d(candidates, other, assume_unique=True)
+        if len(candidates) > _CHECK_LIMIT:
+            return self._scan(term)
+        return sum(1 for i in candidates.tolist() if term in self.sentences[i])
+
+    def _scan(self, term: str) -> int:
+        """Sentences holding ``term``, counted by searching the whole text once."""
+        needle, buffer, starts = term.encode("utf-32-le"), self.sentences.buffer, self.sentences.starts
+        found, pos = 0, buffer.find(needle)
+        while pos >= 0:
+            if pos % 4:
+                pos = buffer.find(needle, pos + 1)
+                continue
+            i = int(np.searchsorted(starts, pos // 4, side="right")) - 1
+            found += 1
+            pos = buffer.find(needle, int(starts[i + 1]) * 4)
+        return found
 
     def idf(self, term: str) -> float:
         n, df = len(self), self.document_frequency(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def coverage(self, terms: tuple[str, ...], weights: tuple[float, ...], ids: np.ndarray, *, where: str) -> np.ndarray:
+    def coverage(
+        self, terms: tuple[str, ...], weights: tuple[float, ...], ids: np.ndarray, *, where: str,
+        chunk_of_sentence: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Share of the keyword weight (``weights``: the terms' IDF, computed once per question)
         present in each of ``ids``: in the sentence, its two neighbours and its headline
         (``where="window"``: questions often restate the sentence before the answer, and a term of
         the headline — "蓝线裸顶鲷的体长…" in the article 蓝线裸顶鲷 — says which article, so it
         counts for every sentence of it and the other terms pick the sentence); or in its headline
-        and chunk (``where="context"``)."""
+        and chunk (``where="context"``, the chunk being ``chunk_of_sentence[i]``)."""
         if not terms:
             return np.zeros(len(ids), dtype=np.float32)
         w = np.asarray(weights, dtype=np.float32)
-        texts = [self._text_of(int(i), where) for i in ids]
+        if where == "context":
+            texts = [self.contexts[int(chunk_of_sentence[i])] for i in ids]
+        else:
+            texts = [self._window(int(i)) for i in ids]
         present = np.asarray([[t in text for t in terms] for text in texts], dtype=np.float32)
         return present @ w / w.sum()
 
-    def _text_of(self, i: int, where: str) -> str:
-        if where == "context":
-            return self.contexts[i]
-        same = [j for j in (i - 1, i, i + 1) if 0 <= j < len(self) and self.articles[j] == self.articles[i]]
-        return _SEP.join([*(self.sentences[j] for j in same), self.headlines[self.articles[i]]])
+    def _window(self, i: int) -> str:
+        article = self.articles[i]
+        first = i - 1 if i > 0 and self.articles[i - 1] == article else i
+        last = i + 2 if i + 1 < len(self) and self.articles[i + 1] == article else i + 1
+        return self.sentences.span(first, last) + _SEP + self.headlines[int(article)]
 
     def pinyin_names(self, question: str) -> list[str]:
         """Chinese strings of the corpus spelled by the capitalised pinyin words of ``question``."""
         words = [w.lower() for w in _NAME_WORD.findall(question)]
         if not words:
             return []
-        if self._pinyin is None:
-            self._pinyin = self._read_pinyin()
-        sounds, owners = self._pinyin
+        codes, sounds = self.sentences.codes, self._pinyin
         found: list[str] = []
         for word in words:
             for syllables in _segmentations(word, self._syllables):
                 if len(syllables) < 2:
                     continue
-                needle = _SEP + _SEP.join(syllables) + _SEP
+                needle = np.asarray([self._syllable_ids[s] for s in syllables], dtype="<u2").tobytes()
                 pos = sounds.find(needle)
                 seen = 0
                 while pos >= 0 and seen < 50:
-                    first = owners[pos + 1]
-                    chars = self._text[first : first + len(syllables)]
-                    if CJK_CHAR.fullmatch(chars[0]) and all(CJK_CHAR.fullmatch(c) for c in chars):
+                    if pos % 2:
+                        pos = sounds.find(needle, pos + 1)
+                        continue
+                    first = pos // 2
+                    chars = codes[first : first + len(syllables)].tobytes().decode("utf-32-le")
+                    if all(CJK_CHAR.fullmatch(c) for c in chars):
                         found.append(chars)
-                    pos = sounds.find(needle, pos + 1)
+                    pos = sounds.find(needle, pos + 2)
                     seen += 1
         return list(dict.fromkeys(found))
 
     def spells_pinyin(self, word: str) -> bool:
         """Whether ``word`` reads as a run of syllables the corpus' pinyin holds ("Li", "Donglin"):
         in an English question, a capitalised such word is taken for a Chinese name."""
-        if self._pinyin is None:
-            self._pinyin = self._read_pinyin()
         return bool(_segmentations(word.lower(), self._syllables, limit=1))
 
-    def _read_pinyin(self) -> tuple[str, list[int]]:
-        """The corpus as one string of syllables, and for each position the character it came from."""
-        sounds = lazy_pinyin(self._text, errors=lambda chars: ["#"] * len(chars))
-        if len(sounds) != len(self._text):  # never seen, but a misalignment would cite wrong text
-            sounds = [lazy_pinyin(c)[0] if CJK_CHAR.fullmatch(c) else "#" for c in self._text]
-        parts: list[str] = []
-        owners: list[int] = []
-        for pos, sound in enumerate(sounds):
-            parts.append(_SEP + sound)
-            owners.extend([pos] * (len(sound) + 1))
-        parts.append(_SEP)
-        owners.append(len(sounds))
-        self._syllables = frozenset(s for s in sounds if s != "#")
-        return "".join(parts), owners
+
+def normalized(text: str) -> str:
+    """What keyword presence is tested on: normalized and lower-cased."""
+    return normalize(text).lower()
+
 
 
 def _segmentations(word: str, syllables: frozenset[str], limit: int = 8) -> list[list[str]]:

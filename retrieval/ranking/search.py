@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.index.store import Index
-from retrieval.index.terms import TermIndex
+from retrieval.index.vectors import top_ids
 from retrieval.ranking.answer_types import BYLINE, holds_asked, kinds_mask
 from retrieval.ranking.query import Query, parse_query
 from retrieval.ranking.tuning import TUNING, Tuning
@@ -53,17 +53,9 @@ class Searcher:
         self.index = index
         self.embedder = embedder
         self.tuning = tuning
-        self._chunk_ranges = np.asarray([(c.first_sentence, c.last_sentence) for c in index.chunks], dtype=np.int64)
+        self._chunk_ranges = index.chunk_rows[:, 3:5]  # first and last (exclusive) sentence of each chunk
         self._n = len(index.sentences)
-        self.terms = TermIndex(
-            [index.sentence_text(i) for i in range(self._n)],
-            [
-                index.articles[s.article].headed(index.chunks[c].start, index.chunks[c].end)
-                for s, c in zip(index.sentences, index.chunk_of_sentence.tolist())
-            ],
-            [s.article for s in index.sentences],
-            [a.title for a in index.articles],
-        )
+        self.terms = index.terms
 
     def query(self, question: str) -> Query:
         """The question normalized and classified against this corpus, once."""
@@ -80,16 +72,16 @@ class Searcher:
         index, t = self.index, self.tuning
         qvec = self.embedder.encode_queries([query.normalized])
         k = min(t.dense_pool, self._n)
-        _, dense_ids = index.sentence_vectors.search(qvec, k)
-        _, chunk_ids = index.chunk_vectors.search(qvec, min(t.chunk_pool, len(index.chunks)))
+        dense_ids = index.sentence_vectors.search(qvec[0], k)
+        chunk_ids = index.chunk_vectors.search(qvec[0], t.chunk_pool)
 
-        cand = set(dense_ids[0].tolist())
-        for first, last in self._chunk_ranges[chunk_ids[0]]:
+        cand = set(dense_ids.tolist())
+        for first, last in self._chunk_ranges[chunk_ids].tolist():
             cand.update(range(first, last))
         if query.terms:
             bm25 = index.lexical.scores(" ".join(query.terms))
-            top = np.argsort(-bm25)[:k]
-            cand.update(top[bm25[top] > 0].tolist())
+            matching = np.flatnonzero(bm25 > 0)  # the best k of the sentences holding a query word
+            cand.update(top_ids(bm25[matching], matching, k).tolist())
         ids = np.fromiter(sorted(cand), dtype=np.int64)
 
         dense = index.sentence_matrix[ids] @ qvec[0]
@@ -115,7 +107,9 @@ class Searcher:
             dense=dense.astype(np.float32),
             chunk=chunk_cos.max(axis=1).astype(np.float32),
             window_coverage=self.terms.coverage(query.terms, query.weights, ids, where="window"),
-            context_coverage=self.terms.coverage(query.terms, query.weights, ids, where="context"),
+            context_coverage=self.terms.coverage(
+                query.terms, query.weights, ids, where="context", chunk_of_sentence=index.chunk_of_sentence
+            ),
             answer_type=answer_type,
             byline=byline.astype(np.float32),
         )

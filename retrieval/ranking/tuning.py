@@ -44,6 +44,14 @@ class Tuning:
     passage_pool: int = 50
     pool_per_passage: int = 10
 
+    # --- approximate vector search (retrieval/index/vectors.py) --------------------------------
+    # above this many vectors the build adds an IVF index (8-bit codes); below it, search is exact
+    approximate_above: int = 50_000
+    approximate_lists_per_sqrt: float = 1.0  # IVF lists: this × √(vectors)
+    approximate_train_per_list: int = 64  # training sample: this × lists vectors
+    approximate_probes: int = 32  # lists searched per question
+    approximate_rescore: int = 4  # candidates rescored exactly: this × the vectors asked for
+
     # --- quotes ----------------------------------------------------------------------------------
     max_quote_chars: int = 200  # a two-sentence quote longer than this is cut to the best sentence
     short_sentence: int = 20  # a sentence shorter than this is quoted with the next one
