@@ -41,8 +41,10 @@ def build(
     """Rebuild the index at ``settings.index_dir`` from ``settings.corpus_paths``."""
     from retrieval.model.embedding import Embedder, use_threads
 
-    embedder = embedder or Embedder.from_settings(settings, progress=progress)
-    use_threads("build")
+    if embedder is None:
+        embedder = Embedder.lazy(settings, progress=progress)  # sets the build's threads when it loads
+    else:
+        use_threads("build")
     return build_index(
         settings.corpus_paths,
         settings.index_dir,

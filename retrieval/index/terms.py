@@ -31,10 +31,6 @@ from retrieval.text import CJK_CHAR, normalize
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
 _SEP = "\x00"
 _CHAR_BITS = 21  # every code point fits in 21 bits: a character pair is one 42-bit key
-# a term of three or more characters is looked up as the intersection of its pairs' postings and
-# then checked in each candidate sentence; when more candidates remain than this, one scan of the
-# text is cheaper than checking them one by one
-_CHECK_LIMIT = 20000
 
 
 def mapped(path: Path) -> np.ndarray:
@@ -185,21 +181,15 @@ class TermIndex:
             if not len(candidates):
                 return 0
             candidates = np.intersect1d(candidates, other, assume_unique=True)
-        if len(candidates) > _CHECK_LIMIT:
-            return self._scan(term)
-        return sum(1 for i in candidates.tolist() if term in self.sentences[i])
-
-    def _scan(self, term: str) -> int:
-        """Sentences holding ``term``, counted by searching the whole text once."""
+        # the pairs may occur apart: look for the whole term inside each candidate, in the map
         needle, buffer, starts = term.encode("utf-32-le"), self.sentences.buffer, self.sentences.starts
-        found, pos = 0, buffer.find(needle)
-        while pos >= 0:
-            if pos % 4:
-                pos = buffer.find(needle, pos + 1)
-                continue
-            i = int(np.searchsorted(starts, pos // 4, side="right")) - 1
-            found += 1
-            pos = buffer.find(needle, int(starts[i + 1]) * 4)
+        found = 0
+        for i in candidates.tolist():
+            end = 4 * (int(starts[i + 1]) - 1)
+            pos = buffer.find(needle, 4 * int(starts[i]), end)
+            while pos >= 0 and pos % 4:  # a match across code point boundaries is no match
+                pos = buffer.find(needle, pos + 1, end)
+            found += pos >= 0
         return found
 
     def idf(self, term: str) -> float:

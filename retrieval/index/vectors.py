@@ -4,7 +4,7 @@ The unit vectors are stored once, float32, as ``.npy``; loading maps them, so op
 and every candidate can be scored exactly (``matrix[ids] @ q``). Up to
 ``Tuning.approximate_above`` rows a search is one matrix-vector product over the map (a few ms per
 10k rows). Above it, the build also writes an IVF index with 8-bit scalar-quantized codes
-(a quarter of the float size): a search probes ``approximate_probes`` of its lists, and the best
+(a quarter of the float size): a search probes ``approximate_probe_share`` of its lists, and the best
 ``approximate_rescore`` × k of what it finds are rescored exactly from the float matrix, so the
 returned order is the exact cosine order of the candidates.
 """
@@ -73,7 +73,8 @@ class VectorSearch:
         approximate = None
         if path.exists():
             approximate = faiss.read_index(str(path))
-            faiss.extract_index_ivf(approximate).nprobe = tuning.approximate_probes
+            ivf = faiss.extract_index_ivf(approximate)
+            ivf.nprobe = probes(ivf.nlist, tuning)
         return cls(matrix, approximate, tuning)
 
 
@@ -87,5 +88,10 @@ def approximate_index(vectors: np.ndarray, tuning: Tuning = TUNING) -> faiss.Ind
     sample = np.random.default_rng(0).choice(n, size=min(n, tuning.approximate_train_per_list * lists), replace=False)
     index.train(vectors[np.sort(sample)])
     index.add(vectors)
-    index.nprobe = tuning.approximate_probes
+    index.nprobe = probes(lists, tuning)
     return index
+
+
+def probes(lists: int, tuning: Tuning = TUNING) -> int:
+    """How many of ``lists`` IVF lists a search looks into."""
+    return max(1, min(lists, math.ceil(tuning.approximate_probe_share * lists)))

@@ -83,6 +83,12 @@ class Embedder:
     def from_settings(cls, settings: Settings, *, progress: Callable[[str], None] | None = None) -> Embedder:
         return cls(settings.model_name, settings.model_path, settings.cache_dir, progress=progress)
 
+    @classmethod
+    def lazy(cls, settings: Settings, *, progress: Callable[[str], None] | None = None) -> LazyEmbedder:
+        """The model's identity now, the model itself when something is first embedded: a build
+        that finds the index up to date never pays the seconds it takes to load."""
+        return LazyEmbedder(settings, progress)
+
     def encode_queries(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
         """``(len(texts), dimension)`` float32, unit length; for questions. Safe to call from
         several threads at once: it changes no process-wide state (see :func:`use_threads`)."""
@@ -104,3 +110,30 @@ class Embedder:
             normalize_embeddings=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class LazyEmbedder:
+    """An :class:`Embedder` for a build, loaded (with the build's thread count) on first use; its
+    identity is known without loading it."""
+
+    def __init__(self, settings: Settings, progress: Callable[[str], None] | None) -> None:
+        self._settings, self._progress = settings, progress
+        self.identity = model_identity(resolve_model(settings.model_name, settings.model_path, settings.cache_dir,
+                                                     progress=progress))
+        self._model: Embedder | None = None
+
+    def _loaded(self) -> Embedder:
+        if self._model is None:
+            self._model = Embedder.from_settings(self._settings, progress=self._progress)
+            use_threads("build")
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        return self._loaded().dimension
+
+    def encode_passages(self, texts: list[str], **kwargs) -> np.ndarray:
+        return self._loaded().encode_passages(texts, **kwargs)
+
+    def encode_queries(self, texts: list[str], **kwargs) -> np.ndarray:
+        return self._loaded().encode_queries(texts, **kwargs)

@@ -49,7 +49,9 @@ class Tuning:
     approximate_above: int = 50_000
     approximate_lists_per_sqrt: float = 1.0  # IVF lists: this × √(vectors)
     approximate_train_per_list: int = 64  # training sample: this × lists vectors
-    approximate_probes: int = 32  # lists searched per question
+    # share of the lists searched per question: recall@5 against exact search on real questions
+    # (CMRC corpus, 55 lists) was 0.82 at 4%, 0.95 at 15%, 0.983 at 29%, 0.991 at 36%
+    approximate_probe_share: float = 0.3
     approximate_rescore: int = 4  # candidates rescored exactly: this × the vectors asked for
 
     # --- quotes ----------------------------------------------------------------------------------
