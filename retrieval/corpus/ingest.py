@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.corpus.article import Article
+from retrieval.corpus.dates import IssueDate, blank_front_matter, issue_date, read_sidecars
 from retrieval.corpus.issues import parse_issue
 from retrieval.corpus.records import parse_records
 from retrieval.errors import IngestError
@@ -32,6 +33,8 @@ class Corpus:
     sources: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
+    # every issue file (not JSONL records) by citation name, with its publication date if known
+    issue_dates: dict[str, IssueDate | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,8 @@ def ingest(paths: list[Path], *, progress: Callable[[int, int], None] | None = N
     ``progress(files_done, files_total)`` is called after each file (for a progress bar)."""
     corpus = Corpus()
     files, corpus.problems = discover(paths)
+    sidecars, problems = read_sidecars(paths)
+    corpus.problems.extend(problems)
     for done, file in enumerate(files, 1):
         try:
             if file.path.suffix.lower() not in ISSUE_SUFFIXES | RECORD_SUFFIXES:
@@ -169,8 +174,11 @@ def ingest(paths: list[Path], *, progress: Callable[[int, int], None] | None = N
             corpus.problems.extend(problems)
             corpus.sources.update(sources)
         else:
-            articles = parse_issue(text, file.name)
+            parsed, front = blank_front_matter(text)  # same length: offsets still point into text
+            articles = parse_issue(parsed, file.name)
             corpus.sources[file.name] = text
+            if articles:
+                corpus.issue_dates[file.name] = issue_date(file.name, articles, text, sidecars.get(file.name), front)
         if not articles:
             corpus.problems.append(f"{file.name}: no article text found, skipped")
         corpus.articles.extend(articles)

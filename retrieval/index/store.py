@@ -15,7 +15,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import faiss
@@ -26,6 +26,7 @@ from tqdm import tqdm
 from retrieval.corpus.chunking import CHUNKER_VERSION, Chunk, Sentence, chunk_articles
 from retrieval.errors import IndexBusyError, IndexMissingError, NewsqaError, StaleIndexError
 from retrieval.corpus.article import Article
+from retrieval.corpus.dates import SIDECAR, IssueDate
 from retrieval.corpus.ingest import Corpus, content_hash, discover, ingest
 from retrieval.corpus.issues import is_byline
 from retrieval.index.lexical import LexicalIndex, Tokenizer, corpus_vocabulary
@@ -34,6 +35,8 @@ from retrieval.ranking.answer_types import sentence_facts
 # 2: per-sentence facts (answer kinds, byline) and sentence → chunk maps are stored, not derived at load
 INDEX_FORMAT = 2
 MANIFEST = "manifest.json"
+# optional beside the format-2 files (an index without it just knows no issue dates)
+ISSUES = "issues.json"
 Progress = Callable[[str], None]
 
 
@@ -101,6 +104,8 @@ class Index:
     chunk_of_sentence: np.ndarray  # for each sentence, the chunk that shows it with most context
     sentence_chunks: np.ndarray  # (sentences, k): the chunks holding each sentence, padded with -1
     facts: np.ndarray  # for each sentence, the answer kinds it holds (answer_types bits)
+    # the issue files in corpus order, each with its publication date (None when unknown)
+    issues: list[tuple[str, IssueDate | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # flat indexes: their storage, viewed (not copied) as matrices to score any candidate exactly
@@ -239,6 +244,9 @@ def _build(corpus_paths: list[Path], index_dir: Path, embedder, *, chunk_max_cha
         np.save(work / "facts.npy", np.asarray(facts, dtype=np.uint16))
         np.save(work / "chunk_of_sentence.npy", chunk_of_sentence)
         np.save(work / "sentence_chunks.npy", sentence_chunks)
+        (work / ISSUES).write_text(json.dumps(
+            [{"file": name, "date": d.to_json() if d else None} for name, d in corpus.issue_dates.items()],
+            ensure_ascii=False, indent=0), encoding="utf-8")
         manifest = {
             "format": INDEX_FORMAT,
             "model": embedder.identity,
@@ -248,6 +256,7 @@ def _build(corpus_paths: list[Path], index_dir: Path, embedder, *, chunk_max_cha
             "chunk_overlap": chunk_overlap,
             "corpus_paths": [os.path.abspath(p) for p in corpus_paths],
             "files": corpus.hashes,
+            "sidecars": _sidecar_hashes(corpus_paths),
             "problems": corpus.problems,
             "articles": len(arts),
             "sentences": len(sentences),
@@ -355,7 +364,20 @@ def corpus_changes(manifest: dict, corpus_paths: list[Path]) -> list[str]:
     built_hashes, current_hashes = set(built.values()), set(current.values())
     changes = [f"new or changed: {n}" for n, h in current.items() if h not in built_hashes]
     changes += [f"removed or changed: {n}" for n, h in built.items() if h not in current_hashes]
+    if _sidecar_hashes(corpus_paths) != manifest.get("sidecars", {}):
+        changes.append(f"the issue dates ({SIDECAR}) changed")
     return changes
+
+
+def _sidecar_hashes(corpus_paths: list[Path]) -> dict[str, str]:
+    """The content hash of each corpus root's issues.csv: editing one changes the issue dates."""
+    found = {}
+    for root in corpus_paths:
+        try:
+            found[root.name + "/" + SIDECAR] = content_hash((root / SIDECAR).read_bytes())
+        except OSError:
+            continue
+    return found
 
 
 def load_index(index_dir: Path) -> Index:
@@ -394,6 +416,10 @@ def load_index(index_dir: Path) -> Index:
         facts = np.load(index_dir / "facts.npy")
         chunk_of_sentence = np.load(index_dir / "chunk_of_sentence.npy")
         sentence_chunks = np.load(index_dir / "sentence_chunks.npy")
+        issues = [
+            (entry["file"], IssueDate.from_json(entry["date"]))
+            for entry in (json.loads((index_dir / ISSUES).read_text(encoding="utf-8")) if (index_dir / ISSUES).exists() else [])
+        ]
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise StaleIndexError(
             f"The index at {named} is incomplete or damaged ({exc}). {rebuild}"
@@ -403,5 +429,5 @@ def load_index(index_dir: Path) -> Index:
         raise StaleIndexError(f"The index at {named} is inconsistent (vector and sentence counts differ). {rebuild}")
     return Index(
         named, manifest, articles, sentences, chunks, sentence_vectors, chunk_vectors, lexical,
-        chunk_of_sentence, sentence_chunks, facts,
+        chunk_of_sentence, sentence_chunks, facts, issues,
     )
