@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from retrieval.answers import Answer, CorpusInfo, Passage
-from retrieval.errors import IndexMissingError, QuestionError
+from retrieval.answers import Answer, CorpusInfo, FullArticle, Headline, IssueContents, IssueInfo, Passage
+from retrieval.corpus.dates import IssueDate, parse_iso
+from retrieval.errors import IndexMissingError, LookupFailed, QuestionError
 from retrieval.index.store import (
     BuildReport,
     Index,
@@ -23,6 +25,8 @@ from retrieval.index.store import (
     load_index,
     read_manifest,
 )
+from retrieval.ranking.answer_types import answer_span
+from retrieval.ranking.query import Query
 from retrieval.ranking.quotes import select_passages
 from retrieval.ranking.search import Hit, Searcher
 from retrieval.ranking.tuning import TUNING
@@ -74,6 +78,7 @@ class AnswerService:
         self.index = index
         self.embedder = embedder
         self.searcher = Searcher(index, embedder)
+        self._issue_dates: dict[str, IssueDate | None] = dict(index.issues)
 
     @classmethod
     def open(
@@ -134,7 +139,7 @@ class AnswerService:
         hits, confidence = self.searcher.search(query)
         answered = bool(hits) and confidence >= TUNING.answer_threshold
         ranked = hits if answered else []
-        passages = select_passages(self.index, ranked, top_k or self.settings.top_k)
+        passages = self._cite(select_passages(self.index, ranked, top_k or self.settings.top_k), query)
         return Answer(
             question=query.text,
             answered=answered,
@@ -142,12 +147,86 @@ class AnswerService:
             language=query.language,
             seconds=time.perf_counter() - started,
             ranked=tuple((h.sentence, h.score) for h in ranked),
+            when=query.when.label if query.when else None,
+            on_date=bool(query.when and ranked and self.searcher.on_date(query, ranked[0].sentence)),
         )
 
     def more(self, answer: Answer, count: int) -> list[Passage]:
         """The first ``count`` passages of ``answer``, cut from the ranking it already holds: "more
         passages" pages through one search instead of running another."""
-        return select_passages(self.index, [Hit(i, s) for i, s in answer.ranked], count)
+        passages = select_passages(self.index, [Hit(i, s) for i, s in answer.ranked], count)
+        return self._cite(passages, self.searcher.query(answer.question))
+
+    def _cite(self, passages: list[Passage], query: Query) -> list[Passage]:
+        """Each passage with its issue's date and the words of its quote that answer ``query``."""
+        cited = []
+        for p in passages:
+            issue = self._issue_dates.get(p.source)
+            span = answer_span(p.quote, query.kinds, query.unit, query.places, query.normalized)
+            cited.append(replace(
+                p, issue_date=issue.label() if issue else None,
+                answer_start=span[0] if span else -1, answer_end=span[1] if span else -1,
+            ))
+        return cited
+
+    # -- the paper as a paper: issues, their headlines, whole articles ------------------------
+
+    def _issue_info(self, key: str, date: IssueDate | None) -> IssueInfo:
+        return IssueInfo(
+            key=key, date=date.iso() if date else None, date_label=date.label() if date else None,
+            inferred=bool(date and date.inferred),
+            articles=sum(1 for a in self.index.articles if a.source == key),
+        )
+
+    def issues(self) -> list[IssueInfo]:
+        """Every issue, newest first (issues without a date last, by file name)."""
+        dated = sorted(((k, d) for k, d in self.index.issues if d), key=lambda it: it[1].sort_key(), reverse=True)
+        undated = sorted((k, d) for k, d in self.index.issues if d is None)
+        return [self._issue_info(k, d) for k, d in dated + undated]
+
+    def issue(self, key: str) -> IssueContents:
+        """The headlines of one issue, named by its date ("2024-01-05", "20240105", or "01-05"
+        when the year is unknown), its file name, its file name without the suffix, or a prefix of
+        it naming one issue ("002"). Anything else is a :class:`LookupFailed` saying what exists."""
+        key = key.strip()
+        names = [k for k, _ in self.index.issues]
+        by_date = parse_iso(key, "asked")
+        matches = [
+            k for k, d in self.index.issues
+            if d is not None and by_date is not None and d.sort_key() == by_date.sort_key()
+        ] or [k for k in names if key in (k, k.rsplit(".", 1)[0], Path(k).name)]
+        if not matches and key:
+            matches = [k for k, d in self.index.issues if (d and d.iso() == key) or k.startswith(key)]
+        if len(matches) != 1:
+            known = ", ".join(f"{i.date or '?'} ({i.key})" for i in self.issues()) or "none"
+            why = "names several issues" if matches else "is not an issue of this archive"
+            raise LookupFailed(f"“{key}” {why}. Issues: {known}")
+        name = matches[0]
+        return IssueContents(
+            issue=self._issue_info(name, self._issue_dates.get(name)),
+            headlines=[Headline(i, a.title, a.date) for i, a in enumerate(self.index.articles) if a.source == name],
+        )
+
+    def latest(self) -> IssueContents:
+        """The newest dated issue's headlines (or the last file's, when no issue has a date)."""
+        issues = self.issues()
+        if not issues:
+            raise LookupFailed("This archive holds no issue files (only JSONL records).")
+        return self.issue(issues[0].key)
+
+    def article(self, article: int, mark: tuple[int, int] | None = None) -> FullArticle:
+        """The whole article number ``article`` (:attr:`Passage.article`, :attr:`Headline.article`),
+        with ``mark`` (start, end in its text) as the quoted sentence to show marked."""
+        if not 0 <= article < len(self.index.articles):
+            raise LookupFailed(f"There is no article {article} (the archive has {len(self.index.articles)}).")
+        a = self.index.articles[article]
+        start, end = mark if mark and 0 <= mark[0] < mark[1] <= len(a.text) else (-1, -1)
+        issue = self._issue_dates.get(a.source)
+        return FullArticle(
+            article=article, title=a.title, subtitle=a.subtitle, byline=a.byline, date=a.date,
+            source=a.source, issue_date=issue.label() if issue else None, text=a.text,
+            mark_start=start, mark_end=end,
+        )
 
     def info(self) -> CorpusInfo:
         m = self.index.manifest

@@ -48,7 +48,7 @@ def transcript(api: FakeBotAPI) -> str:
         who = "reader" if p.chat_id and p.chat_id > 0 else f"group {p.chat_id}"
         shown = fmt.shorten(p.text, 120) if p.text is not None else "(sends a sticker)"
         if p.kind == "callback_query":
-            shown = "(presses the 更多 · More button)"
+            shown = f"(presses the button {p.text})"
         elif p.kind == "edited_message":
             shown = f"(edits an earlier message to: {p.text})"
         events.append((p.at, f">>> {who}: {shown}" + (
@@ -56,8 +56,8 @@ def transcript(api: FakeBotAPI) -> str:
     for c in api.calls:
         if c.method == "sendMessage":
             quoted = (c.params.get("reply_parameters") or {}).get("message_id")
-            button = " [button: " + c.params["reply_markup"]["inline_keyboard"][0][0]["text"] + "]" \
-                if c.params.get("reply_markup") else ""
+            rows = (c.params.get("reply_markup") or {}).get("inline_keyboard", [])
+            button = "".join(f" [button: {b['text']}]" for row in rows for b in row)
             status = "" if c.ok else f"   !! REJECTED: {c.error}"
             head = f"<<< bot (sendMessage, parse_mode={c.params.get('parse_mode')}" + (
                 f", replying to #{quoted}" if quoted else "") + f"){button}{status}"
@@ -88,12 +88,13 @@ async def test_conversation(bot_api: FakeBotAPI, seed_service, caplog):
         [zh] = (await api.wait_for_reply(api.push_text(CHAT, ZH)))[:1]
         zh_text = zh.params["text"]
         assert "168" in zh_text and "“武广地标”转型记" in zh_text
-        assert any("168" in bold.split("</b>")[0] for bold in zh_text.split("<b>")[2:])
+        assert "168米" in [bold.split("</b>")[0] for bold in zh_text.split("<b>")[2:]]
         assert "原文" in zh_text  # a Chinese header for a Chinese question
 
         # the "more" button pages on to the rest of that answer
-        if zh.params.get("reply_markup"):
-            data = zh.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        buttons = [b["callback_data"] for row in zh.params["reply_markup"]["inline_keyboard"] for b in row]
+        if any(d.startswith("more:") for d in buttons):
+            data = next(d for d in buttons if d.startswith("more:"))
             sent_before = len(api.sent(CHAT))
             api.push_callback(CHAT, zh.result["message_id"], data)
             await api.wait_for(lambda: len(api.sent(CHAT)) > sent_before)

@@ -63,6 +63,10 @@ COMMANDS = [
     BotCommand("help", "How to ask · 用法"),
     BotCommand("about", "The archive · 资料库信息"),
     BotCommand("sources", "More passages · 更多段落"),
+    BotCommand("issues", "The issues · 各期报纸"),
+    BotCommand("issue", "One issue's headlines · 某一期"),
+    BotCommand("latest", "The newest issue · 最新一期"),
+    BotCommand("article", "Full article N · 全文"),
 ]
 
 
@@ -142,7 +146,12 @@ def build_application(
     application.add_handler(CommandHandler("help", h.help_command, filters=only_new))
     application.add_handler(CommandHandler("about", h.about, filters=only_new))
     application.add_handler(CommandHandler("sources", h.sources, filters=only_new))
+    application.add_handler(CommandHandler("issues", h.issues, filters=only_new))
+    application.add_handler(CommandHandler("issue", h.issue, filters=only_new))
+    application.add_handler(CommandHandler("latest", h.latest, filters=only_new))
+    application.add_handler(CommandHandler("article", h.article, filters=only_new))
     application.add_handler(CallbackQueryHandler(h.more_button, pattern=rf"^{h.MORE}:\d+$"))
+    application.add_handler(CallbackQueryHandler(h.article_button, pattern=rf"^{h.ARTICLE}(?::-?\d+){{4}}$"))
     application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, h.question))
     application.add_handler(MessageHandler(only_new & filters.COMMAND, h.unknown_command))
     application.add_handler(MessageHandler(only_new & filters.ATTACHMENT, h.non_text))

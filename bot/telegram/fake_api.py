@@ -187,7 +187,9 @@ class FakeBotAPI:
             "message": self._messages[(chat_id, message_id)],
             "data": data,
         }
-        return self._push({"callback_query": query}, None, chat_id=chat_id)
+        pushed = self._push({"callback_query": query}, None, chat_id=chat_id)
+        pushed.text = data  # what the transcript shows for the press
+        return pushed
 
     def at_once(self) -> threading.Condition:
         """``with api.at_once(): api.push_text(...)...`` - the updates pushed inside reach the

@@ -29,7 +29,7 @@ from bot.formatting import no_more_text
 from bot.telegram import html, texts
 from bot.telegram.limits import UserRateLimiter
 from bot.telegram.settings import TelegramSettings
-from retrieval import Answer, Passage, QuestionError, language
+from retrieval import Answer, NewsqaError, Passage, QuestionError, language
 
 if TYPE_CHECKING:
     from retrieval import AnswerService
@@ -42,6 +42,9 @@ PAGE_SIZE = 3
 MAX_SOURCES = 50
 #: Callback data of the "more" button: ``more:<serial of the answer>``.
 MORE = "more"
+#: Callback data of a "全文 · Full article" button: ``art:<article>:<mark start>:<mark end>:<page>``;
+#: self-contained, so it opens the article however old the answer is.
+ARTICLE = "art"
 STATE_KEY = "newsqa"
 
 
@@ -58,6 +61,10 @@ class BotState:
     async def ask(self, question: str) -> Answer:
         """Run the blocking model call in a worker thread; the event loop stays free."""
         return await self._in_worker(self.service.ask, question)
+
+    async def call(self, function, *args):
+        """Any other service call (browsing), in a worker thread like the questions."""
+        return await self._in_worker(function, *args)
 
     async def more(self, answer: Answer, count: int) -> list[Passage]:
         """The first ``count`` passages of ``answer``, cut from its ranking (no new search)."""
@@ -85,6 +92,8 @@ class ChatData:
     """What the bot remembers per chat."""
 
     last: LastAnswer | None = None
+    # what ``/article N`` opens: the passages or headlines last sent, numbered from 1
+    numbered: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 class BotContext(CallbackContext[ExtBot, dict, ChatData, dict]):
@@ -99,12 +108,26 @@ class BotContext(CallbackContext[ExtBot, dict, ChatData, dict]):
 # Sending
 
 
-def more_markup(last: LastAnswer) -> InlineKeyboardMarkup | None:
+def passage_ref(passage: Passage) -> tuple[int, int, int]:
+    """(article, quote start, quote end in its text): what a "full article" button opens."""
+    return passage.article, passage.article_start, passage.article_start + len(passage.quote)
+
+
+def article_data(ref: tuple[int, int, int], page: int = 0) -> str:
+    return f"{ARTICLE}:{ref[0]}:{ref[1]}:{ref[2]}:{page}"
+
+
+def page_markup(last: LastAnswer, passages: list[Passage]) -> InlineKeyboardMarkup | None:
+    """A "全文 · Full article" button for each passage of the page just sent (numbered as in
+    the answer), then the "more" button while passages remain."""
+    rows = [
+        [InlineKeyboardButton(texts.article_label(number), callback_data=article_data(passage_ref(p)))]
+        for number, p in passages
+    ]
     remaining = last.total - last.shown
-    if remaining <= 0:
-        return None
-    button = InlineKeyboardButton(texts.more_label(remaining), callback_data=f"{MORE}:{last.serial}")
-    return InlineKeyboardMarkup([[button]])
+    if remaining > 0:
+        rows.append([InlineKeyboardButton(texts.more_label(remaining), callback_data=f"{MORE}:{last.serial}")])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 async def send_page(message: Message, last: LastAnswer, passages: list[Passage], *,
@@ -115,8 +138,9 @@ async def send_page(message: Message, last: LastAnswer, passages: list[Passage],
     pages = html.answer_page_html(last.answer, last.shown, PAGE_SIZE, passages=passages)
     markup = None
     if last.answer.answered:
+        first = last.shown
         last.shown = min(last.total, last.shown + PAGE_SIZE)
-        markup = more_markup(last)
+        markup = page_markup(last, list(enumerate(passages[first : last.shown], first + 1)))
     for i, text in enumerate(pages):
         await message.reply_html(
             text,
@@ -232,7 +256,89 @@ async def sources(update: Update, context: BotContext) -> None:
             last.total = len(passages)
             last.shown = min(last.shown, last.total)
             last.serial = next(context.state.serials)  # an older button paged the old length
+            context.chat_data.numbered = [passage_ref(p) for p in passages]
     await send_next_page(message, context, last, passages)
+
+
+async def issues(update: Update, context: BotContext) -> None:
+    """``/issues``: every issue of the archive, newest first, with its date."""
+    found = await context.state.call(context.state.service.issues)
+    await update.effective_message.reply_html(html.issues_html(found))
+
+
+async def issue(update: Update, context: BotContext) -> None:
+    """``/issue 2024-01-05`` (or a file name): that issue's headlines, numbered for /article N."""
+    if not context.args:
+        await update.effective_message.reply_html(texts.ISSUE_USAGE_HTML)
+        return
+    await _send_issue(update, context, context.state.service.issue, " ".join(context.args))
+
+
+async def latest(update: Update, context: BotContext) -> None:
+    """``/latest``: the newest issue's headlines."""
+    await _send_issue(update, context, context.state.service.latest)
+
+
+async def _send_issue(update: Update, context: BotContext, function, *args) -> None:
+    message = update.effective_message
+    try:
+        contents = await context.state.call(function, *args)
+    except NewsqaError as err:  # an unknown issue: one line saying which exist
+        await message.reply_html(html.esc(str(err)))
+        return
+    context.chat_data.numbered = [(h.article, -1, -1) for h in contents.headlines]
+    for text in html.issue_html(contents):
+        await message.reply_html(text)
+
+
+async def article(update: Update, context: BotContext) -> None:
+    """``/article N``: the whole article behind passage N of the last answer (or headline N of
+    the last issue listed)."""
+    message = update.effective_message
+    numbered = context.chat_data.numbered
+    if not numbered:
+        await message.reply_html(texts.ARTICLE_FIRST_HTML)
+        return
+    try:
+        number = int(context.args[0]) if context.args else 0
+    except ValueError:
+        number = 0
+    if not 1 <= number <= len(numbered):
+        await message.reply_html(texts.article_usage_html(len(numbered)))
+        return
+    await send_article_page(message, context, numbered[number - 1], 0)
+
+
+async def send_article_page(message: Message, context: BotContext, ref: tuple[int, int, int], page: int) -> None:
+    """Page ``page`` of an article, with a "next page" button while pages remain."""
+    start, end = ref[1], ref[2]
+    try:
+        full = await context.state.call(context.state.service.article, ref[0], (start, end) if start >= 0 else None)
+    except NewsqaError as err:
+        await message.reply_html(html.esc(str(err)))
+        return
+    pages = html.article_pages_html(full)
+    if not 0 <= page < len(pages):
+        await message.reply_html(html.esc(texts.EXPIRED_TEXT))
+        return
+    text, markup = pages[page], None
+    if len(pages) > 1:
+        text += f"\n<i>{page + 1}/{len(pages)}</i>"
+    if page + 1 < len(pages):
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+            texts.next_page_label(page + 2, len(pages)), callback_data=article_data(ref, page + 1))]])
+    await message.reply_html(text, reply_markup=markup)
+
+
+async def article_button(update: Update, context: BotContext) -> None:
+    """A "全文 · Full article" (or "next page") button: the page of the article it names."""
+    query = update.callback_query
+    if not isinstance(query.message, Message):
+        await query.answer(texts.EXPIRED_TEXT, show_alert=False)
+        return
+    _, a, s, e, page = query.data.split(":")
+    await query.answer()
+    await send_article_page(query.message, context, (int(a), int(s), int(e)), int(page))
 
 
 async def more_button(update: Update, context: BotContext) -> None:
@@ -244,7 +350,10 @@ async def more_button(update: Update, context: BotContext) -> None:
         await query.answer(texts.EXPIRED_TEXT, show_alert=False)
         return
     await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)  # one press, one page
+    # one press, one page: the "more" button goes, the "full article" buttons stay
+    keyboard = query.message.reply_markup.inline_keyboard if query.message.reply_markup else ()
+    kept = [row for row in keyboard if not any((b.callback_data or "").startswith(MORE) for b in row)]
+    await query.edit_message_reply_markup(reply_markup=InlineKeyboardMarkup(kept) if kept else None)
     await send_next_page(query.message, context, last)
 
 
@@ -267,6 +376,8 @@ async def question(update: Update, context: BotContext) -> None:
         return
     last = LastAnswer(answer, len(answer.passages), 0, next(state.serials))
     context.chat_data.last = last
+    if answer.answered:
+        context.chat_data.numbered = [passage_ref(p) for p in answer.passages]
     await send_page(message, last, answer.passages, quote=True)
 
 

@@ -18,6 +18,20 @@ APOLOGY_HTML = "抱歉，出了点问题，请稍后再试。Sorry, something we
 ASK_FIRST_HTML = "请先问一个问题。Ask a question first."
 SOURCES_USAGE_HTML = "用法 Usage: /sources [N]"
 EXPIRED_TEXT = "这个回答已过期，请重新提问。That answer has expired — please ask again."
+ISSUE_USAGE_HTML = "用法 Usage: /issue 2024-01-05（或文件名 or a file name; see /issues）"
+ARTICLE_FIRST_HTML = "请先提问或列出一期（/latest）。Ask a question or list an issue (/latest) first."
+
+
+def article_usage_html(count: int) -> str:
+    return f"用法 Usage: /article N（1–{count}）"
+
+
+def article_label(number: int) -> str:
+    return f"{number}. 全文 · Full article"
+
+
+def next_page_label(page: int, pages: int) -> str:
+    return f"下一页 · Next ({page}/{pages})"
 
 
 def start_html() -> str:
@@ -39,6 +53,10 @@ def help_html(max_question_chars: int, questions_per_minute: int) -> str:
         "在群里请 @我 或回复我的消息。In groups, mention me or reply to my message.\n\n"
         "/sources — 上一个问题的更多段落 · more passages for your last question\n"
         "/sources N — 上一个问题的前 N 条 · the first N passages for your last question\n"
+        "/issues — 各期报纸 · the issues, newest first\n"
+        "/issue 2024-01-05 — 某一期的标题 · one issue's headlines\n"
+        "/latest — 最新一期 · the newest issue's headlines\n"
+        "/article N — 第 N 条的全文 · the whole article behind passage N\n"
         "/about — 资料库信息 · what the archive holds\n"
         "/help — 本说明 · this help\n\n"
         f"问题最长 {max_question_chars} 字，每分钟最多 {questions_per_minute} 个问题。\n"

@@ -8,10 +8,12 @@ traditional → simplified) first and everything else is read from that.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date as Date
 
 from retrieval.index.lexical import Tokenizer
 from retrieval.index.terms import TermIndex
 from retrieval.ranking.answer_types import question_places, question_types, question_unit
+from retrieval.ranking.when import When, resolve
 from retrieval.text import language, normalize
 
 
@@ -26,15 +28,21 @@ class Query:
     kinds: frozenset[str]  # what is asked for: number, date, person, place, reason…
     unit: str | None  # the unit a quantity question names (多少亿元 → 亿元)
     places: tuple[str, ...]  # the kinds of place it names (哪条路 → 路)
+    when: When | None = None  # the days it names ("1月4日", "上个月"), resolved against the issues
 
     @property
     def english(self) -> bool:
         return self.language == "en"
 
 
-def parse_query(question: str, tokenizer: Tokenizer, terms: TermIndex) -> Query:
+def parse_query(
+    question: str, tokenizer: Tokenizer, terms: TermIndex, *, newest: Date | None = None,
+    newest_label: str | None = None, today: Date | None = None,
+) -> Query:
     """Classify ``question`` against this corpus. English questions keep only the keywords the
-    corpus can contain: Latin terms it uses and the Chinese names their pinyin spells."""
+    corpus can contain: Latin terms it uses and the Chinese names their pinyin spells. Relative
+    dates ("昨天") count from ``newest`` (the newest issue's date), or from ``today`` when the
+    question says so."""
     normalized = normalize(question)
     lang = language(normalized)
     if lang == "en":
@@ -54,4 +62,5 @@ def parse_query(question: str, tokenizer: Tokenizer, terms: TermIndex) -> Query:
         kinds=question_types(normalized),
         unit=question_unit(normalized),
         places=question_places(normalized),
+        when=resolve(normalized, newest, newest_label, today or Date.today()),
     )
