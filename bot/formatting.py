@@ -139,20 +139,20 @@ ARTICLE_HINT = "Open one with :article N / 用 :article N 打开全文"
 def article_header(article: FullArticle) -> list[str]:
     """The headline, sub-title and byline lines, then where it was printed."""
     lines = [article.title.strip() or "—"]
-    lines += [x for x in (article.subtitle, article.byline) if x]
+    lines += [x for x in (article.subtitle, article.byline) if x and not article.text.startswith(x)]
     lines.append(printed_in(article.source, article.issue_date, article.date))
     return lines
 
 
 def article_paragraphs(article: FullArticle) -> list[tuple[str, str, str]]:
-    """The article's paragraphs, each as (before, marked, after): the quoted sentence is the
-    marked part of the one paragraph holding it (a quote never crosses a paragraph)."""
+    """The article's paragraphs, each as (before, marked, after): the marked part is what the
+    quote covers of it (a two-sentence quote may run over a paragraph break)."""
     out: list[tuple[str, str, str]] = []
     pos = 0
     for para in article.text.split("\n"):
         start, end = pos, pos + len(para)
-        if article.marked and start <= article.mark_start < end:
-            a, b = article.mark_start - start, min(article.mark_end, end) - start
+        a, b = max(start, article.mark_start) - start, min(end, article.mark_end) - start
+        if article.marked and a < b:
             out.append((para[:a], para[a:b], para[b:]))
         else:
             out.append((para, "", ""))

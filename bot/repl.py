@@ -67,7 +67,8 @@ def print_answer(answer: Answer, console: Console | None = None) -> None:
     shown: set[tuple[str, str]] = set()
     for number, passage in enumerate(answer.passages, 1):
         h = fmt.highlight(passage)
-        body = Text(f"{number}. ", style="bold")
+        body = Text()
+        body.append(f"{number}. ", style="bold")
         seen = (passage.source, passage.context) in shown
         shown.add((passage.source, passage.context))
         if not seen:

@@ -213,3 +213,31 @@ def test_run_bot_reports_a_rejected_token_in_one_line(seed_service, tmp_path):
     message = str(err.value)
     assert "rejected" in message and "NEWSQA_TELEGRAM_TOKEN" in message
     assert wrong not in message and "\n" not in message
+
+
+async def test_browsing_and_the_full_article_over_loopback(bot_api: FakeBotAPI, seed_service):
+    """/latest, /issue, a date question, the 全文 button under a quote and /article N, through
+    the real bot polling the loopback Bot API."""
+    api = bot_api
+    try:
+        [latest] = await api.wait_for_reply(api.push_text(CHAT, "/latest"))
+        assert "2025-03-09 (inferred)" in latest.params["text"]
+        [issue] = await api.wait_for_reply(api.push_text(CHAT, "/issue 2024-01-05"))
+        assert "1. 做大做强硬质合金产业集群 · 1月4日" in issue.params["text"]
+        [dated] = (await api.wait_for_reply(api.push_text(CHAT, "3月9日哪个项目复工了?")))[:1]
+        assert "日期：03-09" in dated.params["text"] and "蓝谷小镇" in dated.params["text"]
+        data = dated.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        assert data.startswith("art:")
+        sent_before = len(api.sent(CHAT))
+        api.push_callback(CHAT, dated.result["message_id"], data)
+        await api.wait_for(lambda: len(api.sent(CHAT)) > sent_before)
+        await api.settle()
+        article = api.sent(CHAT)[-1].params["text"]
+        quote = seed_service.ask("3月9日哪个项目复工了?").passages[0].quote
+        assert all(f"<b>{html.esc(line)}</b>" in article for line in quote.split("\n"))
+        [by_number] = await api.wait_for_reply(api.push_text(CHAT, "/article 1"))
+        assert by_number.params["text"].split("\n")[0] == article.split("\n")[0]
+    finally:
+        print("\n" + transcript(api))
+    for call in api.sent():
+        assert_valid_reply(call)
