@@ -194,6 +194,13 @@ def date_line(answer: Answer) -> str | None:
     return f"日期：{answer.when}" + ("" if answer.on_date else "（那几天的报道里没有找到，以下不限日期）")
 
 
+def read_as_line(answer: Answer) -> str | None:
+    """How a follow-up was read ("他 → 刘亚亮"), so the reader can tell when it was read wrong."""
+    if not answer.read_as:
+        return None
+    return ("Read as: " if answer.language == "en" else "理解为：") + answer.read_as
+
+
 def page_footer(language: str, start: int, end: int, total: int) -> str:
     """"Passages 1–3 of 5": tells the reader there is more before they ask for it."""
     if language == "en":

@@ -42,6 +42,7 @@ HELP = """\
 Type a question in Chinese or English and press Enter. 输入中文或英文问题后回车。
   :sources N   show N passages for the last question · 上一个问题显示 N 条
   :article N   the whole article behind passage (or headline) N · 第 N 条的全文
+  :new         forget the conversation (a new follow-up starts afresh) · 新话题
   :issues      the issues in the archive, newest first · 各期报纸
   :issue KEY   the headlines of one issue (2024-01-05, or its file name) · 某一期的标题
   :latest      the newest issue's headlines · 最新一期
@@ -62,8 +63,9 @@ def print_answer(answer: Answer, console: Console | None = None) -> None:
         console.print(Text(safe(fmt.not_found_text(answer.language, answer.question)), style="yellow"))
         return
     console.print(Text(safe(fmt.answer_header(answer)), style="bold"))
-    if fmt.date_line(answer):
-        console.print(Text(safe(fmt.date_line(answer)), style="cyan"))
+    for note in (fmt.read_as_line(answer), fmt.date_line(answer)):
+        if note:
+            console.print(Text(safe(note), style="cyan"))
     shown: set[tuple[str, str]] = set()
     for number, passage in enumerate(answer.passages, 1):
         h = fmt.highlight(passage)
@@ -167,7 +169,8 @@ class Repl:
 
     def ask(self, question: str, top_k: int | None = None) -> None:
         try:
-            answer = self.service.ask(question, top_k=top_k)
+            # a follow-up ("他…", "那E区呢?") leans on this session's last answer
+            answer = self.service.ask(question, top_k=top_k, previous=self.last)
         except NewsqaError as err:  # too long, empty...: the message says what to do
             self.console.print(Text(safe(str(err)), style="red"))
             return
@@ -193,6 +196,9 @@ class Repl:
             print_banner(self.service.info(), self.console)
         elif name == "sources":
             self.sources(arg.strip())
+        elif name == "new":
+            self.last, self.numbered = None, []
+            self.console.print(Text("New conversation: the next question leans on nothing. 新话题。", style="dim"))
         elif name == "issues":
             for info in self.service.issues():
                 self.console.print(Text(safe(fmt.issue_line(info))))

@@ -72,6 +72,10 @@ class Answer:
     ranked: tuple[tuple[int, float], ...] = field(default=(), repr=False, compare=False)
     when: str | None = None
     on_date: bool = False
+    # a follow-up: how it was read ("他 → 刘亚亮"), None for a question that leans on nothing
+    read_as: str | None = None
+    # what this answer was about, for the question after it (retrieval.ranking.followup.Topic)
+    topic: object = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict:
         record = {
@@ -81,6 +85,8 @@ class Answer:
         }
         if self.when:
             record["date"] = {"used": self.when, "matched": self.on_date}
+        if self.read_as:
+            record["read_as"] = self.read_as
         return record
 
 

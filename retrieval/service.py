@@ -26,12 +26,15 @@ from retrieval.index.store import (
     read_manifest,
 )
 from retrieval.ranking.answer_types import answer_span
+from retrieval.ranking.followup import Topic
+from retrieval.ranking.followup import entities as followup_entities
+from retrieval.ranking.followup import resolve as resolve_followup
 from retrieval.ranking.query import Query
 from retrieval.ranking.quotes import select_passages
 from retrieval.ranking.search import Hit, Searcher
 from retrieval.ranking.tuning import TUNING
 from retrieval.settings import Settings
-from retrieval.text import CJK
+from retrieval.text import CJK, language, normalize
 
 _WORDLIKE = re.compile(f"[0-9A-Za-z{CJK}\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
@@ -131,31 +134,50 @@ class AnswerService:
         paths = corpus_paths or [Path(p) for p in self.index.manifest.get("corpus_paths", [])]
         return corpus_changes(self.index.manifest, paths)
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, previous: Answer | None = None) -> Answer:
         """The one path a question takes: validated, normalized and classified once (a
-        :class:`~retrieval.ranking.query.Query`), searched, judged, quoted."""
+        :class:`~retrieval.ranking.query.Query`), searched, judged, quoted. With ``previous`` (the
+        last answer of this chat or session) a follow-up that leans on it ("他…", "该项目…",
+        "那E区呢?", "还有呢?") is first rewritten with what it was about and prefers its article;
+        any other question is searched exactly as without it."""
         started = time.perf_counter()
-        query = self.searcher.query(validate_question(question, self.settings.max_question_chars))
-        hits, confidence = self.searcher.search(query)
+        asked = validate_question(question, self.settings.max_question_chars)
+        resolved = resolve_followup(asked, previous.topic if previous is not None else None)
+        query = self.searcher.query(resolved.text if resolved else asked)
+        hits, confidence = self.searcher.search(query, prefer=resolved.article if resolved else None)
         answered = bool(hits) and confidence >= TUNING.answer_threshold
         ranked = hits if answered else []
-        passages = self._cite(select_passages(self.index, ranked, top_k or self.settings.top_k), query)
+        count = top_k or self.settings.top_k
+        seen = previous.topic.quotes if resolved and resolved.again else ()
+        passages = select_passages(self.index, ranked, count + len(seen))
+        passages = self._cite([p for p in passages if p.quote not in seen][:count], query)
+        answered = answered and bool(passages)
         return Answer(
-            question=query.text,
+            question=asked,
             answered=answered,
-            passages=passages,
-            language=query.language,
+            passages=passages if answered else [],
+            language=query.language if resolved is None else language(normalize(asked)),
             seconds=time.perf_counter() - started,
             ranked=tuple((h.sentence, h.score) for h in ranked),
             when=query.when.label if query.when else None,
             on_date=bool(query.when and ranked and self.searcher.on_date(query, ranked[0].sentence)),
+            read_as=resolved.note if resolved else None,
+            topic=self._topic(query.text, passages if answered else []),
         )
+
+    def _topic(self, searched: str, passages: list[Passage]) -> Topic:
+        """What an answer was about, for a follow-up: the question as searched, its best article,
+        the quotes shown, the entities of the question and of the best quote."""
+        best = passages[0] if passages else None
+        people, things = followup_entities(searched, best.quote if best else "")
+        return Topic(searched, best.article if best else -1, tuple(p.quote for p in passages), people, things)
 
     def more(self, answer: Answer, count: int) -> list[Passage]:
         """The first ``count`` passages of ``answer``, cut from the ranking it already holds: "more
         passages" pages through one search instead of running another."""
         passages = select_passages(self.index, [Hit(i, s) for i, s in answer.ranked], count)
-        return self._cite(passages, self.searcher.query(answer.question))
+        searched = answer.topic.question if answer.topic is not None else answer.question
+        return self._cite(passages, self.searcher.query(searched))
 
     def _cite(self, passages: list[Passage], query: Query) -> list[Passage]:
         """Each passage with its issue's date and the words of its quote that answer ``query``."""

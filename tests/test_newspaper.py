@@ -98,3 +98,37 @@ def test_a_date_nothing_was_printed_on_is_said_and_not_invented(seed_service):
     assert not answer.on_date  # nothing dated February: the passages are from any date, and say so
     plain = seed_service.ask("高新大厦有多高?")
     assert plain.when is None and "date" not in plain.to_json()
+
+
+# -- follow-up questions ------------------------------------------------------------------------
+
+
+def test_a_follow_up_leans_on_the_last_answer_and_says_how_it_was_read(seed_service):
+    first = seed_service.ask("1月4日谁调研了湖南先进硬质材料产业园?")
+    follow = seed_service.ask("他还参加了市长陈恢清对哪位客人的会见?", previous=first)
+    assert follow.read_as == "他 → 刘亚亮" and follow.to_json()["read_as"] == "他 → 刘亚亮"
+    assert any("宋玮" in p.quote for p in follow.passages)
+    ellipsis = seed_service.ask("那E区呢?", previous=seed_service.ask("蓝谷小镇低层区A区的业主筹集了多少钱?"))
+    assert ellipsis.read_as.endswith("蓝谷小镇低层区E区的业主筹集了多少钱?")
+    assert "146.24万元" in ellipsis.passages[0].quote
+    again = seed_service.ask("还有呢?", previous=first)
+    assert again.read_as and not {p.quote for p in again.passages} & {p.quote for p in first.passages}
+
+
+def test_a_question_leaning_on_nothing_is_asked_as_without_a_conversation(seed_service):
+    previous = seed_service.ask("1月4日谁调研了湖南先进硬质材料产业园?")
+    alone, after = seed_service.ask("高新大厦有多高?"), seed_service.ask("高新大厦有多高?", previous=previous)
+    assert after.read_as is None and after.passages == alone.passages and after.ranked == alone.ranked
+    assert seed_service.ask("他是谁?").read_as is None  # no previous answer: nothing to lean on
+
+
+def test_the_follow_up_set_is_measured(seed_service):
+    from pathlib import Path
+
+    from evaluation.followups import load_pairs, run
+
+    pairs = load_pairs(Path(__file__).resolve().parents[1] / "evaluation_data" / "followups.jsonl")
+    in_context, alone, read = run(pairs, seed_service)
+    assert len(read) == len(pairs) == 8
+    assert in_context.overall()["hit@1"] > alone.overall()["hit@1"]  # 0.875 against 0.750 when written
+    assert in_context.overall()["verbatim"] == 1.0

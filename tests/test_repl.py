@@ -138,3 +138,12 @@ def test_issues_issue_latest_and_the_article_behind_a_quote(seed_service):
     assert seed_service.latest().issue.key in output
     assert "\x1b[1;33m" + passage.quote[:10] in output, "the quoted sentence is marked in the article"
     assert "Usage: :article N" in output
+
+
+def test_a_follow_up_leans_on_the_session_and_new_forgets_it(seed_service):
+    output, _ = run(
+        seed_service, "1月4日谁调研了湖南先进硬质材料产业园?", "他还参加了市长陈恢清对哪位客人的会见?",
+        ":new", "他还参加了市长陈恢清对哪位客人的会见?",
+    )
+    assert output.count("理解为：他 → 刘亚亮") == 1  # after :new the same question leans on nothing
+    assert "宋玮" in output and "New conversation" in output

@@ -479,3 +479,14 @@ async def test_issues_issue_latest_and_article_n(app, api, seed_service):
     passage = seed_service.ask(ZH_QUESTION).passages[0]
     assert all(f"<b>{html.esc(line)}</b>" in sent_texts(api)[-1] for line in passage.quote.split("\n"))
     assert all(html.telegram_html_problems(t) == [] for t in sent_texts(api))
+
+
+async def test_a_follow_up_leans_on_the_chat_and_new_forgets_it(app, api):
+    await send(app, "1月4日谁调研了湖南先进硬质材料产业园?")
+    await send(app, "他还参加了市长陈恢清对哪位客人的会见?")
+    follow = sent_texts(api)[-1]
+    assert "<i>理解为：他 → 刘亚亮</i>" in follow and "宋玮" in follow
+    await send(app, "/new")
+    assert "New conversation" in sent_texts(api)[-1]
+    await send(app, "他还参加了市长陈恢清对哪位客人的会见?")
+    assert "理解为" not in sent_texts(api)[-1]

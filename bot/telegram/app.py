@@ -63,6 +63,7 @@ COMMANDS = [
     BotCommand("help", "How to ask · 用法"),
     BotCommand("about", "The archive · 资料库信息"),
     BotCommand("sources", "More passages · 更多段落"),
+    BotCommand("new", "New conversation · 新话题"),
     BotCommand("issues", "The issues · 各期报纸"),
     BotCommand("issue", "One issue's headlines · 某一期"),
     BotCommand("latest", "The newest issue · 最新一期"),
@@ -146,6 +147,7 @@ def build_application(
     application.add_handler(CommandHandler("help", h.help_command, filters=only_new))
     application.add_handler(CommandHandler("about", h.about, filters=only_new))
     application.add_handler(CommandHandler("sources", h.sources, filters=only_new))
+    application.add_handler(CommandHandler("new", h.new, filters=only_new))
     application.add_handler(CommandHandler("issues", h.issues, filters=only_new))
     application.add_handler(CommandHandler("issue", h.issue, filters=only_new))
     application.add_handler(CommandHandler("latest", h.latest, filters=only_new))

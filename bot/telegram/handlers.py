@@ -58,9 +58,10 @@ class BotState:
     executor: ThreadPoolExecutor
     serials: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    async def ask(self, question: str) -> Answer:
-        """Run the blocking model call in a worker thread; the event loop stays free."""
-        return await self._in_worker(self.service.ask, question)
+    async def ask(self, question: str, previous: Answer | None = None) -> Answer:
+        """Run the blocking model call in a worker thread; the event loop stays free. A
+        follow-up leans on ``previous``, the chat's last answer."""
+        return await self._in_worker(partial(self.service.ask, previous=previous), question)
 
     async def call(self, function, *args):
         """Any other service call (browsing), in a worker thread like the questions."""
@@ -260,6 +261,12 @@ async def sources(update: Update, context: BotContext) -> None:
     await send_next_page(message, context, last, passages)
 
 
+async def new(update: Update, context: BotContext) -> None:
+    """``/new``: forget this chat's conversation; the next question leans on nothing."""
+    context.chat_data.last, context.chat_data.numbered = None, []
+    await update.effective_message.reply_html(texts.NEW_HTML)
+
+
 async def issues(update: Update, context: BotContext) -> None:
     """``/issues``: every issue of the archive, newest first, with its date."""
     found = await context.state.call(context.state.service.issues)
@@ -370,7 +377,8 @@ async def question(update: Update, context: BotContext) -> None:
         return
     state = context.state
     try:
-        answer = await state.ask(text)
+        previous = context.chat_data.last.answer if context.chat_data.last else None
+        answer = await state.ask(text, previous)
     except QuestionError as err:  # empty, too long, only symbols: the message says why
         await message.reply_html(html.esc(str(err)), do_quote=True)
         return

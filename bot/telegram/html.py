@@ -28,6 +28,7 @@ from bot.formatting import (
     not_found_text,
     page_footer,
     quote_parts,
+    read_as_line,
     source_line,
 )
 from retrieval import Answer, CorpusInfo, Passage
@@ -119,8 +120,8 @@ def answer_page_html(
     end = len(passages) if count is None else min(len(passages), start + count)
     blocks: list[str] = []
     if start == 0:
-        note = date_line(answer)
-        blocks.append(f"<b>{esc(answer_header(answer))}</b>" + (f"\n<i>{esc(note)}</i>" if note else ""))
+        notes = "".join(f"\n<i>{esc(n)}</i>" for n in (read_as_line(answer), date_line(answer)) if n)
+        blocks.append(f"<b>{esc(answer_header(answer))}</b>" + notes)
     blocks.extend(passage_html(p) for p in passages[start:end])
     if start > 0 or end < len(passages):
         blocks.append(f"<i>{esc(page_footer(answer.language, start + 1, end, len(passages)))}</i>")

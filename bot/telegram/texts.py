@@ -18,6 +18,7 @@ APOLOGY_HTML = "抱歉，出了点问题，请稍后再试。Sorry, something we
 ASK_FIRST_HTML = "请先问一个问题。Ask a question first."
 SOURCES_USAGE_HTML = "用法 Usage: /sources [N]"
 EXPIRED_TEXT = "这个回答已过期，请重新提问。That answer has expired — please ask again."
+NEW_HTML = "好的，新话题。New conversation: the next question leans on nothing before it."
 ISSUE_USAGE_HTML = "用法 Usage: /issue 2024-01-05（或文件名 or a file name; see /issues）"
 ARTICLE_FIRST_HTML = "请先提问或列出一期（/latest）。Ask a question or list an issue (/latest) first."
 
@@ -53,6 +54,7 @@ def help_html(max_question_chars: int, questions_per_minute: int) -> str:
         "在群里请 @我 或回复我的消息。In groups, mention me or reply to my message.\n\n"
         "/sources — 上一个问题的更多段落 · more passages for your last question\n"
         "/sources N — 上一个问题的前 N 条 · the first N passages for your last question\n"
+        "/new — 新话题，追问不再接着上一个问题 · forget the conversation\n"
         "/issues — 各期报纸 · the issues, newest first\n"
         "/issue 2024-01-05 — 某一期的标题 · one issue's headlines\n"
         "/latest — 最新一期 · the newest issue's headlines\n"

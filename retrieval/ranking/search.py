@@ -77,23 +77,27 @@ class Searcher:
             newest=newest.as_date() if newest else None, newest_label=newest.label() if newest else None,
         )
 
-    def search(self, query: Query) -> tuple[list[Hit], float]:
+    def search(self, query: Query, prefer: int | None = None) -> tuple[list[Hit], float]:
         """Every candidate sentence ranked by fused score, best first, and the confidence that the
         best one answers. For a question naming days ("1月4日…", "上个月…") the sentences
-        :meth:`on_date` rank ``Tuning.date_boost`` higher (a boost, not a filter: a two-hop
-        question's other hop may be printed on another day)."""
+        :meth:`on_date` rank ``Tuning.date_boost`` higher, and for a follow-up the sentences of
+        the article it leans on (``prefer``) ``Tuning.followup_boost`` higher: boosts, not
+        filters (a two-hop question's other hop may be printed on another day, a follow-up may
+        be answered elsewhere), and the confidence discounts them."""
         cand = self.candidates(query)
         hits = rank(cand, self.tuning)
-        if query.when is None:
+        if query.when is None and prefer is None:
             return hits, confidence(hits, cand, self.tuning)
-        boost = self.tuning.date_boost
-        hits = sorted(
-            (Hit(h.sentence, h.score + boost) if self.on_date(query, h.sentence) else h for h in hits),
-            key=lambda h: -h.score,
-        )
-        # the boost orders, it is no evidence that the paper answers: confidence discounts it
-        lift = boost if hits and self.on_date(query, hits[0].sentence) else 0.0
-        return hits, confidence(hits, cand, self.tuning) - lift
+
+        def boost(sentence: int) -> float:
+            lift = self.tuning.date_boost if query.when is not None and self.on_date(query, sentence) else 0.0
+            if prefer is not None and self.index.sentences[sentence].article == prefer:
+                lift += self.tuning.followup_boost
+            return lift
+
+        hits = sorted((Hit(h.sentence, h.score + boost(h.sentence)) for h in hits), key=lambda h: -h.score)
+        # a boost orders, it is no evidence that the paper answers: the confidence discounts it
+        return hits, confidence(hits, cand, self.tuning) - (boost(hits[0].sentence) if hits else 0.0)
 
     def on_date(self, query: Query, sentence: int) -> bool:
         """Whether ``sentence`` belongs to the days ``query`` names: its article's dateline or its

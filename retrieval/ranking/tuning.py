@@ -24,6 +24,8 @@ class Tuning:
     # a question naming days ("1月4日…", "上个月…"): added to the sentences printed on them
     # (set by hand, not fitted; the confidence discounts it)
     date_boost: float = 0.05
+    # a follow-up ("他…", "那E区呢?"): added to the sentences of the article it leans on (by hand)
+    followup_boost: float = 0.05
 
     # --- confidence that the best sentence answers; compared with ``answer_threshold`` ----------
     # confidence = best fused score
