@@ -182,7 +182,7 @@ async def test_webhook_mode(seed_service, tmp_path):
                 [hook] = api.calls_to("setWebhook")
                 assert hook.params["url"] == settings.webhook_url
                 assert hook.params["secret_token"] == options["secret_token"]
-                assert hook.params["allowed_updates"] == ["message", "callback_query"]
+                assert hook.params["allowed_updates"] == ["message", "callback_query", "inline_query"]
                 update = {"update_id": 1, "message": {
                     "message_id": 1, "date": 0, "text": ZH,
                     "chat": {"id": CHAT, "type": "private", "first_name": "R"},
@@ -241,3 +241,11 @@ async def test_browsing_and_the_full_article_over_loopback(bot_api: FakeBotAPI, 
         print("\n" + transcript(api))
     for call in api.sent():
         assert_valid_reply(call)
+
+
+async def test_inline_mode_over_loopback(bot_api: FakeBotAPI):
+    api = bot_api
+    api.push_inline_query(4242, ZH)
+    await api.wait_for(lambda: bool(api.calls_to("answerInlineQuery")))
+    [call] = api.calls_to("answerInlineQuery")
+    assert call.ok and "168米" in call.params["results"][0]["input_message_content"]["message_text"]

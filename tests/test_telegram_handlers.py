@@ -490,3 +490,44 @@ async def test_a_follow_up_leans_on_the_chat_and_new_forgets_it(app, api):
     assert "New conversation" in sent_texts(api)[-1]
     await send(app, "他还参加了市长陈恢清对哪位客人的会见?")
     assert "理解为" not in sent_texts(api)[-1]
+
+
+# -- inline mode ------------------------------------------------------------------------------
+
+
+async def inline(app, text: str, user=USER) -> None:
+    from telegram import InlineQuery
+
+    query = InlineQuery(str(next(_ids)), user, text, "")
+    query.set_bot(app.bot)
+    await app.process_update(Update(next(_ids), inline_query=query))
+
+
+async def test_inline_mode_offers_the_top_passages(app, api, seed_service):
+    await inline(app, ZH_QUESTION)
+    [call] = api.calls_to("answerInlineQuery")
+    assert call.ok, call.error
+    results = call.params["results"]
+    passages = seed_service.ask(ZH_QUESTION).passages
+    assert [r["title"] for r in results] == [html.inline_title(p) for p in passages[: len(results)]]
+    assert results[0]["title"] == "“武广地标”转型记 · 2023-12-22 (inferred)"
+    message = results[0]["input_message_content"]["message_text"]
+    assert "<b>168米</b>" in message and "<blockquote>" in message
+    assert html.telegram_html_problems(message) == []
+    await inline(app, "火星上有没有水?")
+    assert api.calls_to("answerInlineQuery")[-1].params["results"] == []
+
+
+async def test_inline_mode_keeps_the_rate_limit_and_the_allow_list(seed_service, api, tmp_path, clock):
+    app = await started(seed_service, api, tmp_path, clock=clock, user_questions_per_minute=1,
+                        allowed_chat_ids=[USER.id])
+    try:
+        await inline(app, ZH_QUESTION)
+        await inline(app, ZH_QUESTION)
+        first, second = api.calls_to("answerInlineQuery")
+        assert first.params["results"] and second.params["results"] == []
+        assert "秒后再问" in second.params["button"]["text"]
+        await inline(app, ZH_QUESTION, user=OTHER)  # not on the allow-list: ignored
+        assert len(api.calls_to("answerInlineQuery")) == 2
+    finally:
+        await app.shutdown()

@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
@@ -216,6 +225,11 @@ async def guard_allowed_chats(update: Update, context: BotContext) -> None:
     """Runs before every other handler when an allow-list is set: other chats are ignored."""
     allowed = context.state.telegram.allowed_chat_ids
     chat = update.effective_chat
+    if update.inline_query is not None:  # no chat yet: the reader's own (private chat) id counts
+        if allowed and update.inline_query.from_user.id not in allowed:
+            log.info("Ignoring an inline query from user %s (not in the allow-list)", update.inline_query.from_user.id)
+            raise ApplicationHandlerStop
+        return
     if allowed and (chat is None or chat.id not in allowed):
         log.info("Ignoring update from chat %s (not in NEWSQA_TELEGRAM_ALLOWED_CHAT_IDS)",
                  chat and chat.id)
@@ -387,6 +401,41 @@ async def question(update: Update, context: BotContext) -> None:
     if answer.answered:
         context.chat_data.numbered = [passage_ref(p) for p in answer.passages]
     await send_page(message, last, answer.passages, quote=True)
+
+
+#: Inline results offered for ``@bot 问题`` (Telegram shows at most 50).
+INLINE_RESULTS = 5
+
+
+async def inline_query(update: Update, context: BotContext) -> None:
+    """``@bot 问题`` in any chat: the top passages as results (``title · date``, the quote as the
+    message sent), under the same per-reader limit as questions; "not found" offers nothing."""
+    query = update.inline_query
+    text = query.query.strip()
+    if not text:
+        await query.answer([], cache_time=0)
+        return
+    allowed, wait = context.state.limiter.check(query.from_user.id)
+    if not allowed:
+        button = InlineQueryResultsButton(texts.rate_limited_text(language(text), wait), start_parameter="limit")
+        await query.answer([], cache_time=0, button=button)
+        return
+    try:
+        answer = await context.state.ask(text)
+    except QuestionError:
+        await query.answer([], cache_time=0)
+        return
+    passages = answer.passages[:INLINE_RESULTS] if answer.answered else []
+    results = [
+        InlineQueryResultArticle(
+            id=str(i),
+            title=html.inline_title(p),
+            description=p.quote[:120],
+            input_message_content=InputTextMessageContent(html.inline_message_html(p), parse_mode="HTML"),
+        )
+        for i, p in enumerate(passages)
+    ]
+    await query.answer(results, cache_time=0)
 
 
 async def non_text(update: Update, context: BotContext) -> None:

@@ -69,6 +69,18 @@ def passage_html(passage: Passage) -> str:
     return f"<blockquote>{body}</blockquote>\n— <i>{esc(source_line(passage))}</i>"
 
 
+def inline_title(passage: Passage) -> str:
+    """An inline result's title: ``headline · date`` (the issue's date, else the dateline)."""
+    return f"{passage.title.strip() or '—'} · {passage.issue_date or passage.date or passage.source}"
+
+
+def inline_message_html(passage: Passage) -> str:
+    """What choosing an inline result sends: the quote (answer words bold) and where it is from."""
+    before, answer_words, after = quote_parts(passage, passage.quote)
+    quote = f"{esc(before)}<b>{esc(answer_words)}</b>{esc(after)}" if answer_words else esc(before)
+    return f"<blockquote>{quote}</blockquote>\n— <i>{esc(f'{PAPER} · ' + source_line(passage))}</i>"
+
+
 def not_found_html(language: str, question: str | None = None) -> str:
     return esc(not_found_text(language, question))
 

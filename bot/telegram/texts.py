@@ -51,7 +51,8 @@ def help_html(max_question_chars: int, questions_per_minute: int) -> str:
     return (
         "<b>怎么用 · How to use</b>\n"
         "直接发问题（中文或英文）。Just send a question, in Chinese or English.\n"
-        "在群里请 @我 或回复我的消息。In groups, mention me or reply to my message.\n\n"
+        "在群里请 @我 或回复我的消息。In groups, mention me or reply to my message.\n"
+        "在任何聊天里输入 @我 和问题，可直接发送引文。In any chat, type @me and a question to send a quote.\n\n"
         "/sources — 上一个问题的更多段落 · more passages for your last question\n"
         "/sources N — 上一个问题的前 N 条 · the first N passages for your last question\n"
         "/new — 新话题，追问不再接着上一个问题 · forget the conversation\n"
@@ -68,6 +69,12 @@ def help_html(max_question_chars: int, questions_per_minute: int) -> str:
 
 def more_label(remaining: int) -> str:
     return f"更多 · More ({remaining})"
+
+
+def rate_limited_text(language: str, wait: float) -> str:
+    """The limit as a button label of inline results (plain text)."""
+    seconds = max(1, int(wait + 0.999))
+    return f"Please wait {seconds} s" if language == "en" else f"请 {seconds} 秒后再问"
 
 
 def rate_limited_html(language: str, wait: float) -> str:
