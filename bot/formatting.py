@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval import Answer, CorpusInfo, Passage
+from retrieval.answers import FullArticle, Headline, IssueContents, IssueInfo
 
 #: How many characters of context to keep on each side of the quote. Chunks are ~300 characters,
 #: so this normally keeps the whole chunk; it only bites on unusually long contexts.
@@ -95,12 +96,68 @@ def highlight(passage: Passage, window: int = CONTEXT_WINDOW) -> Highlight:
     return Highlight(before, passage.context[start:end], after, cut_before, cut_after)
 
 
+def quote_parts(passage: Passage, quote: str) -> tuple[str, str, str]:
+    """``quote`` (as shown) split around the words that answer: (before, answer, after); the
+    answer is empty when the passage marks none or ``quote`` is not the passage's own."""
+    if quote != passage.quote or not passage.has_answer_span:
+        return quote, "", ""
+    s, e = passage.answer_start, passage.answer_end
+    return quote[:s], quote[s:e], quote[e:]
+
+
+def printed_in(source: str, issue_date: str | None, date: str | None) -> str:
+    """``source · issue 2023-12-22 (inferred) · 12月22日``: where and when it was printed."""
+    return " · ".join([source] + ([f"issue {issue_date}"] if issue_date else []) + ([date] if date else []))
+
+
 def source_line(passage: Passage) -> str:
-    """``headline · source · date`` - where the quote comes from (the date only when known)."""
-    parts = [passage.title.strip() or "—", passage.source]
-    if passage.date:
-        parts.append(passage.date)
-    return " · ".join(parts)
+    """``headline · source · issue date · dateline`` - where the quote comes from (each date only
+    when known; an issue date read from the datelines says "(inferred)")."""
+    return f"{passage.title.strip() or '—'} · {printed_in(passage.source, passage.issue_date, passage.date)}"
+
+
+# --------------------------------------------------------------------------------------------
+# Browsing: issues, headlines, whole articles
+
+
+def issue_line(info: IssueInfo) -> str:
+    """``2024-01-05 (inferred) · 002_b29….txt · 12 articles``."""
+    return f"{info.date_label or 'date unknown / 日期未知'} · {info.key} · {info.articles} articles 篇"
+
+
+def headline_line(number: int, headline: Headline) -> str:
+    return f"{number}. {headline.title}" + (f" · {headline.date}" if headline.date else "")
+
+
+def issue_title(contents: IssueContents) -> str:
+    return f"{PAPER} · {issue_line(contents.issue)}"
+
+
+ARTICLE_HINT = "Open one with :article N / 用 :article N 打开全文"
+
+
+def article_header(article: FullArticle) -> list[str]:
+    """The headline, sub-title and byline lines, then where it was printed."""
+    lines = [article.title.strip() or "—"]
+    lines += [x for x in (article.subtitle, article.byline) if x and not article.text.startswith(x)]
+    lines.append(printed_in(article.source, article.issue_date, article.date))
+    return lines
+
+
+def article_paragraphs(article: FullArticle) -> list[tuple[str, str, str]]:
+    """The article's paragraphs, each as (before, marked, after): the marked part is what the
+    quote covers of it (a two-sentence quote may run over a paragraph break)."""
+    out: list[tuple[str, str, str]] = []
+    pos = 0
+    for para in article.text.split("\n"):
+        start, end = pos, pos + len(para)
+        a, b = max(start, article.mark_start) - start, min(end, article.mark_end) - start
+        if article.marked and a < b:
+            out.append((para[:a], para[a:b], para[b:]))
+        else:
+            out.append((para, "", ""))
+        pos = end + 1
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,6 +183,22 @@ def answer_header(answer: Answer) -> str:
     if answer.language == "en":
         return f"What the {PAPER} (Zhuzhou Daily) wrote about “{q}”:"
     return f"关于「{q}」，《{PAPER}》原文："
+
+
+def date_line(answer: Answer) -> str | None:
+    """Which date the answer used, when the question named one, and whether the passages keep to it."""
+    if not answer.when:
+        return None
+    if answer.language == "en":
+        return f"Date: {answer.when}" + ("" if answer.on_date else " — nothing printed then answers; passages from any date")
+    return f"日期：{answer.when}" + ("" if answer.on_date else "（那几天的报道里没有找到，以下不限日期）")
+
+
+def read_as_line(answer: Answer) -> str | None:
+    """How a follow-up was read ("他 → 刘亚亮"), so the reader can tell when it was read wrong."""
+    if not answer.read_as:
+        return None
+    return ("Read as: " if answer.language == "en" else "理解为：") + answer.read_as
 
 
 def page_footer(language: str, start: int, end: int, total: int) -> str:

@@ -24,6 +24,7 @@ from rich.text import Text
 from bot import formatting as fmt
 from bot.terminal import safe
 from retrieval import Answer, CorpusInfo, NewsqaError, Settings
+from retrieval.answers import FullArticle, IssueContents
 
 if TYPE_CHECKING:
     from retrieval import AnswerService
@@ -33,12 +34,18 @@ log = logging.getLogger(__name__)
 PROMPT = "newsqa> "
 HISTORY_FILE = "repl_history"
 HISTORY_LENGTH = 1000
-QUOTE_STYLE = "bold yellow"
+QUOTE_STYLE = "yellow"
+ANSWER_STYLE = "bold yellow"
 MAX_SOURCES = 50
 
 HELP = """\
 Type a question in Chinese or English and press Enter. 输入中文或英文问题后回车。
   :sources N   show N passages for the last question · 上一个问题显示 N 条
+  :article N   the whole article behind passage (or headline) N · 第 N 条的全文
+  :new         forget the conversation (a new follow-up starts afresh) · 新话题
+  :issues      the issues in the archive, newest first · 各期报纸
+  :issue KEY   the headlines of one issue (2024-01-05, or its file name) · 某一期的标题
+  :latest      the newest issue's headlines · 最新一期
   :about       what the archive holds · 资料库信息
   :help        this help · 帮助
   :quit        leave (or Ctrl-D) · 退出
@@ -56,15 +63,22 @@ def print_answer(answer: Answer, console: Console | None = None) -> None:
         console.print(Text(safe(fmt.not_found_text(answer.language, answer.question)), style="yellow"))
         return
     console.print(Text(safe(fmt.answer_header(answer)), style="bold"))
+    for note in (fmt.read_as_line(answer), fmt.date_line(answer)):
+        if note:
+            console.print(Text(safe(note), style="cyan"))
     shown: set[tuple[str, str]] = set()
     for number, passage in enumerate(answer.passages, 1):
         h = fmt.highlight(passage)
-        body = Text(f"{number}. ", style="bold")
+        body = Text()
+        body.append(f"{number}. ", style="bold")
         seen = (passage.source, passage.context) in shown
         shown.add((passage.source, passage.context))
         if not seen:
             body.append(safe(("…" if h.cut_before else "") + h.before))
-        body.append(safe(h.quote), style=QUOTE_STYLE)
+        before, answer_words, after = fmt.quote_parts(passage, h.quote)
+        body.append(safe(before), style=QUOTE_STYLE)
+        body.append(safe(answer_words), style=ANSWER_STYLE)
+        body.append(safe(after), style=QUOTE_STYLE)
         if not seen:
             body.append(safe(h.after + ("…" if h.cut_after else "")))
         console.print()
@@ -73,6 +87,28 @@ def print_answer(answer: Answer, console: Console | None = None) -> None:
     console.print()
     noun = "passage" if len(answer.passages) == 1 else "passages"
     console.print(Text(f"{len(answer.passages)} {noun} · {answer.seconds:.2f} s", style="dim"))
+
+
+def print_issue(contents: IssueContents, console: Console) -> None:
+    """An issue's headlines, numbered for ``:article N``."""
+    console.print(Text(safe(fmt.issue_title(contents)), style="bold"))
+    for number, headline in enumerate(contents.headlines, 1):
+        console.print(Text(safe(fmt.headline_line(number, headline))))
+    console.print(Text(fmt.ARTICLE_HINT, style="dim"))
+
+
+def print_article(article: FullArticle, console: Console) -> None:
+    """The whole article, its quoted sentence (if opened from a quote) highlighted."""
+    header = fmt.article_header(article)
+    console.print(Text(safe(header[0]), style="bold"))
+    for line in header[1:]:
+        console.print(Text(safe(line), style="dim"))
+    for before, marked, after in fmt.article_paragraphs(article):
+        console.print()
+        body = Text(safe(before))
+        body.append(safe(marked), style=ANSWER_STYLE)
+        body.append(safe(after))
+        console.print(body)
 
 
 def print_banner(info: CorpusInfo, console: Console) -> None:
@@ -118,6 +154,8 @@ class Repl:
         self.settings = settings
         self.console = console
         self.last: Answer | None = None
+        # what ``:article N`` opens: the passages or headlines last shown, numbered from 1
+        self.numbered: list[tuple[int, tuple[int, int] | None]] = []
 
     def handle(self, line: str) -> bool:
         """Act on one input line; False means the session is over."""
@@ -131,12 +169,21 @@ class Repl:
 
     def ask(self, question: str, top_k: int | None = None) -> None:
         try:
-            answer = self.service.ask(question, top_k=top_k)
+            # a follow-up ("他…", "那E区呢?") leans on this session's last answer
+            answer = self.service.ask(question, top_k=top_k, previous=self.last)
         except NewsqaError as err:  # too long, empty...: the message says what to do
             self.console.print(Text(safe(str(err)), style="red"))
             return
         self.last = answer
+        self._number_passages(answer)
         print_answer(answer, self.console)
+
+    def _number_passages(self, answer: Answer) -> None:
+        if answer.answered:
+            self.numbered = [(p.article, (p.article_start, p.article_start + len(p.quote))) for p in answer.passages]
+
+    def error(self, message: str) -> None:
+        self.console.print(Text(safe(message), style="red"))
 
     def command(self, text: str) -> bool:
         name, _, arg = text.strip().partition(" ")
@@ -149,6 +196,25 @@ class Repl:
             print_banner(self.service.info(), self.console)
         elif name == "sources":
             self.sources(arg.strip())
+        elif name == "new":
+            self.last, self.numbered = None, []
+            self.console.print(Text("New conversation: the next question leans on nothing. 新话题。", style="dim"))
+        elif name == "issues":
+            for info in self.service.issues():
+                self.console.print(Text(safe(fmt.issue_line(info))))
+        elif name in ("issue", "latest"):
+            if name == "issue" and not arg.strip():
+                self.error("Usage: :issue 2024-01-05 (or a file name; see :issues)")
+                return True
+            try:
+                contents = self.service.issue(arg) if name == "issue" else self.service.latest()
+            except NewsqaError as err:
+                self.error(str(err))
+                return True
+            self.numbered = [(h.article, None) for h in contents.headlines]
+            print_issue(contents, self.console)
+        elif name == "article":
+            self.article(arg.strip())
         else:
             self.console.print(Text(safe(f"Unknown command :{name} — type :help"), style="red"))
         return True
@@ -169,7 +235,24 @@ class Repl:
             print_answer(self.last, self.console)
             return
         passages = self.service.more(self.last, n)
-        print_answer(replace(self.last, passages=passages), self.console)
+        shown = replace(self.last, passages=passages)
+        self._number_passages(shown)
+        print_answer(shown, self.console)
+
+    def article(self, arg: str) -> None:
+        """``:article N``: the whole article behind passage N of the last answer (or headline N
+        of the last issue listed), the quoted sentence highlighted."""
+        if not self.numbered:
+            self.error("Ask a question or list an issue first (:latest). 请先提问或列出一期。")
+            return
+        try:
+            article, mark = self.numbered[int(arg) - 1]
+            if int(arg) < 1:
+                raise IndexError
+        except (ValueError, IndexError):
+            self.error(f"Usage: :article N   (1–{len(self.numbered)})")
+            return
+        print_article(self.service.article(article, mark), self.console)
 
 
 @contextmanager

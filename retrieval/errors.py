@@ -27,3 +27,7 @@ class ModelUnavailableError(NewsqaError):
 
 class IngestError(NewsqaError):
     """One input file could not be read; ingestion reports it and goes on with the others."""
+
+
+class LookupFailed(NewsqaError, LookupError):
+    """An issue or an article asked for by name or number does not exist; says what does."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from retrieval.answers import Answer, CorpusInfo, Passage
-from retrieval.errors import IndexMissingError, NewsqaError, QuestionError
+from retrieval.answers import Answer, CorpusInfo, FullArticle, Headline, IssueContents, IssueInfo, Passage
+from retrieval.corpus.dates import IssueDate, parse_iso
+from retrieval.errors import IndexMissingError, LookupFailed, NewsqaError, QuestionError
 from retrieval.index.build import BuildReport, build_index
 from retrieval.index.store import (
     Index,
@@ -23,11 +25,16 @@ from retrieval.index.store import (
     load_index,
     read_manifest,
 )
+from retrieval.ranking.answer_types import answer_span
+from retrieval.ranking.followup import Topic
+from retrieval.ranking.followup import entities as followup_entities
+from retrieval.ranking.followup import resolve as resolve_followup
+from retrieval.ranking.query import Query
 from retrieval.ranking.quotes import select_passages
 from retrieval.ranking.search import Hit, Searcher
 from retrieval.ranking.tuning import TUNING
 from retrieval.settings import Settings
-from retrieval.text import CJK
+from retrieval.text import CJK, language, normalize
 
 _WORDLIKE = re.compile(f"[0-9A-Za-z{CJK}\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
@@ -108,6 +115,7 @@ class AnswerService:
         self.index = index
         self.embedder = embedder
         self.searcher = Searcher(index, embedder)
+        self._issue_dates: dict[str, IssueDate | None] = dict(index.issues)
 
     @classmethod
     def open(
@@ -162,28 +170,126 @@ class AnswerService:
         paths = corpus_paths or [Path(p) for p in self.index.manifest.get("corpus_paths", [])]
         return corpus_changes(self.index.manifest, paths)
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, previous: Answer | None = None) -> Answer:
         """The one path a question takes: validated, normalized and classified once (a
-        :class:`~retrieval.ranking.query.Query`), searched, judged, quoted."""
+        :class:`~retrieval.ranking.query.Query`), searched, judged, quoted. With ``previous`` (the
+        last answer of this chat or session) a follow-up that leans on it ("他…", "该项目…",
+        "那E区呢?", "还有呢?") is first rewritten with what it was about and prefers its article;
+        any other question is searched exactly as without it."""
         started = time.perf_counter()
-        query = self.searcher.query(validate_question(question, self.settings.max_question_chars))
-        hits, confidence = self.searcher.search(query)
+        asked = validate_question(question, self.settings.max_question_chars)
+        resolved = resolve_followup(asked, previous.topic if previous is not None else None)
+        query = self.searcher.query(resolved.text if resolved else asked)
+        hits, confidence = self.searcher.search(query, prefer=resolved.article if resolved else None)
         answered = bool(hits) and confidence >= TUNING.answer_threshold
         ranked = hits if answered else []
-        passages = select_passages(self.index, ranked, top_k or self.settings.top_k)
+        count = top_k or self.settings.top_k
+        seen = previous.topic.quotes if resolved and resolved.again else ()
+        passages = select_passages(self.index, ranked, count + len(seen))
+        passages = self._cite([p for p in passages if p.quote not in seen][:count], query)
+        answered = answered and bool(passages)
         return Answer(
-            question=query.text,
+            question=asked,
             answered=answered,
-            passages=passages,
-            language=query.language,
+            passages=passages if answered else [],
+            language=query.language if resolved is None else language(normalize(asked)),
             seconds=time.perf_counter() - started,
             ranked=tuple((h.sentence, h.score) for h in ranked),
+            when=query.when.label if query.when else None,
+            on_date=bool(query.when and ranked and self.searcher.on_date(query, ranked[0].sentence)),
+            read_as=resolved.note if resolved else None,
+            topic=self._topic(query.text, passages if answered else []),
         )
+
+    def _topic(self, searched: str, passages: list[Passage]) -> Topic:
+        """What an answer was about, for a follow-up: the question as searched, its best article,
+        the quotes shown, the entities of the question and of the best quote."""
+        best = passages[0] if passages else None
+        people, things = followup_entities(searched, best.quote if best else "")
+        return Topic(searched, best.article if best else -1, tuple(p.quote for p in passages), people, things)
 
     def more(self, answer: Answer, count: int) -> list[Passage]:
         """The first ``count`` passages of ``answer``, cut from the ranking it already holds: "more
         passages" pages through one search instead of running another."""
-        return select_passages(self.index, [Hit(i, s) for i, s in answer.ranked], count)
+        passages = select_passages(self.index, [Hit(i, s) for i, s in answer.ranked], count)
+        searched = answer.topic.question if answer.topic is not None else answer.question
+        return self._cite(passages, self.searcher.query(searched))
+
+    def _cite(self, passages: list[Passage], query: Query) -> list[Passage]:
+        """Each passage with its issue's date and the words of its quote that answer ``query``."""
+        cited = []
+        for p in passages:
+            issue = self._issue_dates.get(p.source)
+            span = answer_span(p.quote, query.kinds, query.unit, query.places, query.normalized)
+            cited.append(replace(
+                p, issue_date=issue.label() if issue else None,
+                answer_start=span[0] if span else -1, answer_end=span[1] if span else -1,
+            ))
+        return cited
+
+    # -- the paper as a paper: issues, their headlines, whole articles ------------------------
+
+    def _issue_info(self, key: str, date: IssueDate | None) -> IssueInfo:
+        return IssueInfo(
+            key=key, date=date.iso() if date else None, date_label=date.label() if date else None,
+            inferred=bool(date and date.inferred),
+            articles=self.index.articles.meta["source"].count(key),
+        )
+
+    def issues(self) -> list[IssueInfo]:
+        """Every issue, newest first (issues without a date last, by file name)."""
+        dated = sorted(((k, d) for k, d in self.index.issues if d), key=lambda it: it[1].sort_key(), reverse=True)
+        undated = sorted((k, d) for k, d in self.index.issues if d is None)
+        return [self._issue_info(k, d) for k, d in dated + undated]
+
+    def issue(self, key: str) -> IssueContents:
+        """The headlines of one issue, named by its date ("2024-01-05", "20240105", or "01-05"
+        when the year is unknown), its file name, its file name without the suffix, or a prefix of
+        it naming one issue ("002"). Anything else is a :class:`LookupFailed` saying what exists."""
+        key = key.strip()
+        names = [k for k, _ in self.index.issues]
+        by_date = parse_iso(key, "asked")
+        matches = [
+            k for k, d in self.index.issues
+            if d is not None and by_date is not None and d.sort_key() == by_date.sort_key()
+        ] or [k for k in names if key in (k, k.rsplit(".", 1)[0], Path(k).name)]
+        if not matches and key:
+            matches = [k for k, d in self.index.issues if (d and d.iso() == key) or k.startswith(key)]
+        if len(matches) != 1:
+            known = ", ".join(f"{i.date or '?'} ({i.key})" for i in self.issues()) or "none"
+            why = "names several issues" if matches else "is not an issue of this archive"
+            raise LookupFailed(f"“{key}” {why}. Issues: {known}")
+        name = matches[0]
+        meta = self.index.articles.meta
+        return IssueContents(
+            issue=self._issue_info(name, self._issue_dates.get(name)),
+            headlines=[
+                Headline(i, title, date)
+                for i, (title, date, source) in enumerate(zip(meta["title"], meta["date"], meta["source"]))
+                if source == name
+            ],
+        )
+
+    def latest(self) -> IssueContents:
+        """The newest dated issue's headlines (or the last file's, when no issue has a date)."""
+        issues = self.issues()
+        if not issues:
+            raise LookupFailed("This archive holds no issue files (only JSONL records).")
+        return self.issue(issues[0].key)
+
+    def article(self, article: int, mark: tuple[int, int] | None = None) -> FullArticle:
+        """The whole article number ``article`` (:attr:`Passage.article`, :attr:`Headline.article`),
+        with ``mark`` (start, end in its text) as the quoted sentence to show marked."""
+        if not 0 <= article < len(self.index.articles):
+            raise LookupFailed(f"There is no article {article} (the archive has {len(self.index.articles)}).")
+        a = self.index.articles[article]
+        start, end = mark if mark and 0 <= mark[0] < mark[1] <= len(a.text) else (-1, -1)
+        issue = self._issue_dates.get(a.source)
+        return FullArticle(
+            article=article, title=a.title, subtitle=a.subtitle, byline=a.byline, date=a.date,
+            source=a.source, issue_date=issue.label() if issue else None, text=a.text,
+            mark_start=start, mark_end=end,
+        )
 
     def info(self) -> CorpusInfo:
         m = self.index.manifest

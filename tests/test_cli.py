@@ -42,8 +42,12 @@ def test_batch_json_mode_answers_every_line_with_one_model_load(index_dir):
     first = lines[0]
     assert set(first) == {"question", "answered", "passages"}
     assert first["answered"] and len(first["passages"]) == 3
-    assert set(first["passages"][0]) == {"quote", "context", "title", "source", "date", "score"}
+    assert set(first["passages"][0]) == {
+        "quote", "context", "title", "source", "date", "issue_date", "article", "answer", "score"}
     assert "168" in first["passages"][0]["quote"]
+    start, end = first["passages"][0]["answer"]  # offsets of the words that answer, in the quote
+    assert first["passages"][0]["quote"][start:end] == "168米"
+    assert first["passages"][0]["issue_date"] == "2023-12-22 (inferred)"
     assert lines[1]["answered"] is False and lines[1]["passages"] == []
     assert "too long" in lines[2]["error"] and lines[2]["answered"] is False
     assert "3 questions, median" in result.stderr  # one process, one model load, 3 answered, 1 refused

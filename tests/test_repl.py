@@ -53,12 +53,13 @@ def test_banner_question_and_quit(seed_service):
     assert output.rstrip().endswith("Bye.")
 
 
-def test_the_quote_is_highlighted(seed_service):
+def test_the_quote_is_highlighted_and_the_answer_in_it_bold(seed_service):
     answer = seed_service.ask(ZH)
     output, _ = run(seed_service, ZH, color=True)
     quote = answer.passages[0].quote
-    styled = "\x1b[1;33m" + quote[:10]
-    assert styled in output
+    assert "\x1b[33m" + quote[:10] in output
+    assert "\x1b[1;33m168米\x1b[0m" in output
+    assert "issue 2023-12-22 (inferred) · 12月22日" in output
 
 
 def test_empty_lines_ctrl_c_and_eof(seed_service):
@@ -118,3 +119,31 @@ def test_history_is_kept_under_the_cache_dir(tmp_path):
     repl._History(tmp_path / "cache" / repl.HISTORY_FILE)
     assert readline.get_history_item(readline.get_current_history_length()) == "高新大厦有多高？"
     readline.clear_history()
+
+
+def test_issues_issue_latest_and_the_article_behind_a_quote(seed_service):
+    contents = seed_service.issue("2024-01-05")
+    passage = seed_service.ask(ZH).passages[0]
+    output, _ = run(
+        seed_service, ":article 1", ":issues", ":issue 2024-01-05", ":article 2", ":issue nowhere",
+        ":issue", ":latest", ZH, ":article 1", ":article 0", ":article x", color=True,
+    )
+    assert "Ask a question or list an issue first" in output
+    assert output.index("2025-03-09 (inferred) · 000_") < output.index("2023-01-31 (inferred) · 001_")
+    assert f"1. {contents.headlines[0].title}" in output
+    article = seed_service.article(contents.headlines[1].article)
+    assert article.text.split("\n")[0] in output  # :article 2 opened the second headline
+    assert "“nowhere” is not an issue of this archive" in output
+    assert "Usage: :issue" in output
+    assert seed_service.latest().issue.key in output
+    assert "\x1b[1;33m" + passage.quote[:10] in output, "the quoted sentence is marked in the article"
+    assert "Usage: :article N" in output
+
+
+def test_a_follow_up_leans_on_the_session_and_new_forgets_it(seed_service):
+    output, _ = run(
+        seed_service, "1月4日谁调研了湖南先进硬质材料产业园?", "他还参加了市长陈恢清对哪位客人的会见?",
+        ":new", "他还参加了市长陈恢清对哪位客人的会见?",
+    )
+    assert output.count("理解为：他 → 刘亚亮") == 1  # after :new the same question leans on nothing
+    assert "宋玮" in output and "New conversation" in output

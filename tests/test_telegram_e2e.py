@@ -48,7 +48,7 @@ def transcript(api: FakeBotAPI) -> str:
         who = "reader" if p.chat_id and p.chat_id > 0 else f"group {p.chat_id}"
         shown = fmt.shorten(p.text, 120) if p.text is not None else "(sends a sticker)"
         if p.kind == "callback_query":
-            shown = "(presses the 更多 · More button)"
+            shown = f"(presses the button {p.text})"
         elif p.kind == "edited_message":
             shown = f"(edits an earlier message to: {p.text})"
         events.append((p.at, f">>> {who}: {shown}" + (
@@ -56,8 +56,8 @@ def transcript(api: FakeBotAPI) -> str:
     for c in api.calls:
         if c.method == "sendMessage":
             quoted = (c.params.get("reply_parameters") or {}).get("message_id")
-            button = " [button: " + c.params["reply_markup"]["inline_keyboard"][0][0]["text"] + "]" \
-                if c.params.get("reply_markup") else ""
+            rows = (c.params.get("reply_markup") or {}).get("inline_keyboard", [])
+            button = "".join(f" [button: {b['text']}]" for row in rows for b in row)
             status = "" if c.ok else f"   !! REJECTED: {c.error}"
             head = f"<<< bot (sendMessage, parse_mode={c.params.get('parse_mode')}" + (
                 f", replying to #{quoted}" if quoted else "") + f"){button}{status}"
@@ -88,12 +88,13 @@ async def test_conversation(bot_api: FakeBotAPI, seed_service, caplog):
         [zh] = (await api.wait_for_reply(api.push_text(CHAT, ZH)))[:1]
         zh_text = zh.params["text"]
         assert "168" in zh_text and "“武广地标”转型记" in zh_text
-        assert any("168" in bold.split("</b>")[0] for bold in zh_text.split("<b>")[2:])
+        assert "168米" in [bold.split("</b>")[0] for bold in zh_text.split("<b>")[2:]]
         assert "原文" in zh_text  # a Chinese header for a Chinese question
 
         # the "more" button pages on to the rest of that answer
-        if zh.params.get("reply_markup"):
-            data = zh.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        buttons = [b["callback_data"] for row in zh.params["reply_markup"]["inline_keyboard"] for b in row]
+        if any(d.startswith("more:") for d in buttons):
+            data = next(d for d in buttons if d.startswith("more:"))
             sent_before = len(api.sent(CHAT))
             api.push_callback(CHAT, zh.result["message_id"], data)
             await api.wait_for(lambda: len(api.sent(CHAT)) > sent_before)
@@ -181,7 +182,7 @@ async def test_webhook_mode(seed_service, tmp_path):
                 [hook] = api.calls_to("setWebhook")
                 assert hook.params["url"] == settings.webhook_url
                 assert hook.params["secret_token"] == options["secret_token"]
-                assert hook.params["allowed_updates"] == ["message", "callback_query"]
+                assert hook.params["allowed_updates"] == ["message", "callback_query", "inline_query"]
                 update = {"update_id": 1, "message": {
                     "message_id": 1, "date": 0, "text": ZH,
                     "chat": {"id": CHAT, "type": "private", "first_name": "R"},
@@ -212,3 +213,39 @@ def test_run_bot_reports_a_rejected_token_in_one_line(seed_service, tmp_path):
     message = str(err.value)
     assert "rejected" in message and "NEWSQA_TELEGRAM_TOKEN" in message
     assert wrong not in message and "\n" not in message
+
+
+async def test_browsing_and_the_full_article_over_loopback(bot_api: FakeBotAPI, seed_service):
+    """/latest, /issue, a date question, the 全文 button under a quote and /article N, through
+    the real bot polling the loopback Bot API."""
+    api = bot_api
+    try:
+        [latest] = await api.wait_for_reply(api.push_text(CHAT, "/latest"))
+        assert "2025-03-09 (inferred)" in latest.params["text"]
+        [issue] = await api.wait_for_reply(api.push_text(CHAT, "/issue 2024-01-05"))
+        assert "1. 做大做强硬质合金产业集群 · 1月4日" in issue.params["text"]
+        [dated] = (await api.wait_for_reply(api.push_text(CHAT, "3月9日哪个项目复工了?")))[:1]
+        assert "日期：03-09" in dated.params["text"] and "蓝谷小镇" in dated.params["text"]
+        data = dated.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        assert data.startswith("art:")
+        sent_before = len(api.sent(CHAT))
+        api.push_callback(CHAT, dated.result["message_id"], data)
+        await api.wait_for(lambda: len(api.sent(CHAT)) > sent_before)
+        await api.settle()
+        article = api.sent(CHAT)[-1].params["text"]
+        quote = seed_service.ask("3月9日哪个项目复工了?").passages[0].quote
+        assert all(f"<b>{html.esc(line)}</b>" in article for line in quote.split("\n"))
+        [by_number] = await api.wait_for_reply(api.push_text(CHAT, "/article 1"))
+        assert by_number.params["text"].split("\n")[0] == article.split("\n")[0]
+    finally:
+        print("\n" + transcript(api))
+    for call in api.sent():
+        assert_valid_reply(call)
+
+
+async def test_inline_mode_over_loopback(bot_api: FakeBotAPI):
+    api = bot_api
+    api.push_inline_query(4242, ZH)
+    await api.wait_for(lambda: bool(api.calls_to("answerInlineQuery")))
+    [call] = api.calls_to("answerInlineQuery")
+    assert call.ok and "168米" in call.params["results"][0]["input_message_content"]["message_text"]

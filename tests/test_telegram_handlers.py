@@ -84,11 +84,17 @@ def bot_message(app, call) -> Message:
     return message
 
 
+def more_data(call) -> str | None:
+    """The callback data of the "more" button on a bot message, if it has one."""
+    rows = (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
+    return next((b["callback_data"] for row in rows for b in row if b["callback_data"].startswith("more:")), None)
+
+
 async def press(app, call, data: str | None = None, user=USER) -> None:
+    """Press a button of the bot's message ``call``: ``data``, by default its "more" button."""
     message = bot_message(app, call)
-    button = call.params["reply_markup"]["inline_keyboard"][0][0]
     query = CallbackQuery(str(next(_ids)), user, "ci", message=message,
-                          data=data or button["callback_data"])
+                          data=data or more_data(call))
     query.set_bot(app.bot)
     await app.process_update(Update(next(_ids), callback_query=query))
 
@@ -146,8 +152,9 @@ async def test_question_is_answered_with_the_quote_in_bold(app, api):
     assert first.params["reply_parameters"]["message_id"] == question.message_id
     text = first.params["text"]
     assert "168" in text and "“武广地标”转型记" in text
-    bold = [seg for seg in text.split("<b>")[2:] if "168" in seg]
-    assert bold, "the sentence with the answer is the bold one"
+    bold = [seg.split("</b>")[0] for seg in text.split("<b>")[2:]]
+    assert "168米" in bold, "the words that answer are the bold ones"
+    assert "<u>" in text and "168米" in text.split("<u>")[1].split("</u>")[0], "inside the underlined quote"
     assert html.telegram_html_problems(text) == []
 
 
@@ -162,14 +169,14 @@ async def test_unanswerable_question_says_not_found_without_quotes(app, api):
 async def test_more_button_pages_through_the_rest(app, api):
     await send(app, ZH_QUESTION)
     first = api.sent()[-1]
-    markup = first.params.get("reply_markup")
-    if not markup:
+    if not more_data(first):
         pytest.skip("the answer fits on one page")
     await press(app, first)
     assert api.calls_to("answerCallbackQuery")
     [edit] = api.calls_to("editMessageReplyMarkup")
     assert edit.params["message_id"] == first.result["message_id"]
-    assert "reply_markup" not in edit.params or not edit.params["reply_markup"]
+    kept = [b["callback_data"] for row in edit.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert kept and all(data.startswith("art:") for data in kept), "the more button goes, full-article ones stay"
     second = api.sent()[-1]
     assert second is not first and "<blockquote>" in second.params["text"]
     assert "条，共" in second.params["text"]
@@ -178,7 +185,7 @@ async def test_more_button_pages_through_the_rest(app, api):
 async def test_an_old_more_button_does_not_page_a_newer_answer(app, api):
     await send(app, ZH_QUESTION)
     first = api.sent()[-1]
-    if not first.params.get("reply_markup"):
+    if not more_data(first):
         pytest.skip("the answer fits on one page")
     await send(app, "How tall is the Gaoxin Building?")
     sent_before = len(api.sent())
@@ -340,16 +347,16 @@ async def test_paging_cuts_the_same_ranking_and_never_searches_again(app, api, s
     await send(app, ZH_QUESTION)
     first = api.sent()[-1]
     answer = real_ask(ZH_QUESTION)
-    if first.params.get("reply_markup"):
+    if more_data(first):
         await press(app, first)
     await send(app, "/sources 8")
     await send(app, "/sources")
     assert len(asked) == 1
     assert cut and all(a[0].question == answer.question for a in cut)
-    shown = "".join(sent_texts(api)[1:])
+    shown = html.visible_text("".join(sent_texts(api)[1:]))
     eight = real_more(answer, 8)
     for passage in eight[3:]:  # what the reader had not seen yet came from the same ranking
-        assert html.esc(passage.quote) in shown
+        assert passage.quote in shown
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -410,3 +417,117 @@ def test_token_is_redacted_from_tracebacks_and_stacks(seed_service, caplog, tmp_
     for handler in logging.getLogger().handlers:  # every handler's output, as it would print
         for record in caplog.records:
             assert TOKEN not in (handler.formatter or logging.Formatter()).format(record)
+
+
+# -- the newspaper as a newspaper: issues, headlines, whole articles ---------------------------
+
+
+def buttons(call) -> list[tuple[str, str]]:
+    rows = (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+async def test_each_passage_has_a_full_article_button_that_opens_it_paged(app, api, seed_service):
+    await send(app, ZH_QUESTION)
+    first = api.sent()[-1]
+    arts = [(text, data) for text, data in buttons(first) if data.startswith("art:")]
+    assert [text for text, _ in arts] == [f"{n}. 全文 · Full article" for n in range(1, len(arts) + 1)]
+    assert len(arts) == min(3, len(seed_service.ask(ZH_QUESTION).passages))
+    passage = seed_service.ask(ZH_QUESTION).passages[0]
+    await press(app, first, data=arts[0][1])
+    pages = [c for c in api.sent() if c.at > first.at]
+    text = pages[0].params["text"]
+    assert text.startswith(f"<b>{html.esc(passage.title)}</b>") and "issue 2023-12-22 (inferred)" in text
+    assert all(f"<b>{html.esc(line)}</b>" in text for line in passage.quote.split("\n")), "the quote is marked"
+    article = seed_service.article(passage.article)
+    seen = html.visible_text(text)
+    while len(html.article_pages_html(article)) > 1 and buttons(pages[-1]):
+        [(label, data)] = buttons(pages[-1])
+        assert label.startswith("下一页 · Next")
+        await press(app, pages[-1], data=data)
+        pages = [c for c in api.sent() if c.at > first.at]
+        seen += html.visible_text(pages[-1].params["text"])
+    for call in pages:
+        assert html.telegram_length(call.params["text"]) <= 4096
+        assert html.telegram_html_problems(call.params["text"]) == []
+    assert all(para[:30] in seen for para in article.text.split("\n"))
+
+
+async def test_issues_issue_latest_and_article_n(app, api, seed_service):
+    await send(app, "/article 1")
+    assert "Ask a question or list an issue" in sent_texts(api)[-1]
+    await send(app, "/issues")
+    listing = sent_texts(api)[-1]
+    assert listing.index("2025-03-09 (inferred)") < listing.index("2023-01-31 (inferred)")
+    await send(app, "/issue 2024-01-05")
+    contents = seed_service.issue("2024-01-05")
+    issue_text = sent_texts(api)[-1]
+    assert "002_b290fb6dc75b2668.txt" in issue_text
+    assert f"1. {html.esc(contents.headlines[0].title)}" in issue_text
+    await send(app, "/article 2")
+    assert sent_texts(api)[-1].startswith(f"<b>{html.esc(contents.headlines[1].title)}</b>")
+    await send(app, "/article 99")
+    assert f"/article N（1–{len(contents.headlines)}）" in sent_texts(api)[-1]
+    await send(app, "/issue 1999-01-01")
+    assert "is not an issue of this archive" in sent_texts(api)[-1] and "\n" not in sent_texts(api)[-1]
+    await send(app, "/issue")
+    assert "Usage" in sent_texts(api)[-1]
+    await send(app, "/latest")
+    assert seed_service.latest().issue.key in sent_texts(api)[-1]
+    await send(app, ZH_QUESTION)
+    await send(app, "/article 1")
+    passage = seed_service.ask(ZH_QUESTION).passages[0]
+    assert all(f"<b>{html.esc(line)}</b>" in sent_texts(api)[-1] for line in passage.quote.split("\n"))
+    assert all(html.telegram_html_problems(t) == [] for t in sent_texts(api))
+
+
+async def test_a_follow_up_leans_on_the_chat_and_new_forgets_it(app, api):
+    await send(app, "1月4日谁调研了湖南先进硬质材料产业园?")
+    await send(app, "他还参加了市长陈恢清对哪位客人的会见?")
+    follow = sent_texts(api)[-1]
+    assert "<i>理解为：他 → 刘亚亮</i>" in follow and "宋玮" in follow
+    await send(app, "/new")
+    assert "New conversation" in sent_texts(api)[-1]
+    await send(app, "他还参加了市长陈恢清对哪位客人的会见?")
+    assert "理解为" not in sent_texts(api)[-1]
+
+
+# -- inline mode ------------------------------------------------------------------------------
+
+
+async def inline(app, text: str, user=USER) -> None:
+    from telegram import InlineQuery
+
+    query = InlineQuery(str(next(_ids)), user, text, "")
+    query.set_bot(app.bot)
+    await app.process_update(Update(next(_ids), inline_query=query))
+
+
+async def test_inline_mode_offers_the_top_passages(app, api, seed_service):
+    await inline(app, ZH_QUESTION)
+    [call] = api.calls_to("answerInlineQuery")
+    assert call.ok, call.error
+    results = call.params["results"]
+    passages = seed_service.ask(ZH_QUESTION).passages
+    assert [r["title"] for r in results] == [html.inline_title(p) for p in passages[: len(results)]]
+    assert results[0]["title"] == "“武广地标”转型记 · 2023-12-22 (inferred)"
+    message = results[0]["input_message_content"]["message_text"]
+    assert "<b>168米</b>" in message and "<blockquote>" in message
+    assert html.telegram_html_problems(message) == []
+    await inline(app, "火星上有没有水?")
+    assert api.calls_to("answerInlineQuery")[-1].params["results"] == []
+
+
+async def test_inline_mode_keeps_the_rate_limit_and_the_allow_list(seed_service, api, tmp_path, clock):
+    app = await started(seed_service, api, tmp_path, clock=clock, user_questions_per_minute=1,
+                        allowed_chat_ids=[USER.id])
+    try:
+        await inline(app, ZH_QUESTION)
+        await inline(app, ZH_QUESTION)
+        first, second = api.calls_to("answerInlineQuery")
+        assert first.params["results"] and second.params["results"] == []
+        assert "秒后再问" in second.params["button"]["text"]
+        await inline(app, ZH_QUESTION, user=OTHER)  # not on the allow-list: ignored
+        assert len(api.calls_to("answerInlineQuery")) == 2
+    finally:
+        await app.shutdown()

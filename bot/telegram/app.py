@@ -26,6 +26,7 @@ from telegram.ext import (
     BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     ContextTypes,
     Defaults,
     MessageHandler,
@@ -56,13 +57,18 @@ CONCURRENT_UPDATES = 256
 #: the next reader's. Measured on 2 cores: 200 questions take 7.7 s with 1 thread, 9.5 s with 2.
 MODEL_WORKERS = max(2, min(4, os.cpu_count() or 1))
 #: Updates the bot asks Telegram for; edited messages are deliberately not among them.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 
 COMMANDS = [
     BotCommand("start", "What this bot is · 介绍"),
     BotCommand("help", "How to ask · 用法"),
     BotCommand("about", "The archive · 资料库信息"),
     BotCommand("sources", "More passages · 更多段落"),
+    BotCommand("new", "New conversation · 新话题"),
+    BotCommand("issues", "The issues · 各期报纸"),
+    BotCommand("issue", "One issue's headlines · 某一期"),
+    BotCommand("latest", "The newest issue · 最新一期"),
+    BotCommand("article", "Full article N · 全文"),
 ]
 
 
@@ -142,7 +148,14 @@ def build_application(
     application.add_handler(CommandHandler("help", h.help_command, filters=only_new))
     application.add_handler(CommandHandler("about", h.about, filters=only_new))
     application.add_handler(CommandHandler("sources", h.sources, filters=only_new))
+    application.add_handler(CommandHandler("new", h.new, filters=only_new))
+    application.add_handler(CommandHandler("issues", h.issues, filters=only_new))
+    application.add_handler(CommandHandler("issue", h.issue, filters=only_new))
+    application.add_handler(CommandHandler("latest", h.latest, filters=only_new))
+    application.add_handler(CommandHandler("article", h.article, filters=only_new))
     application.add_handler(CallbackQueryHandler(h.more_button, pattern=rf"^{h.MORE}:\d+$"))
+    application.add_handler(CallbackQueryHandler(h.article_button, pattern=rf"^{h.ARTICLE}(?::-?\d+){{4}}$"))
+    application.add_handler(InlineQueryHandler(h.inline_query))
     application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, h.question))
     application.add_handler(MessageHandler(only_new & filters.COMMAND, h.unknown_command))
     application.add_handler(MessageHandler(only_new & filters.ATTACHMENT, h.non_text))

@@ -41,10 +41,10 @@ BOT_USER = {
     "username": "newsqa_test_bot",
     "can_join_groups": True,
     "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
+    "supports_inline_queries": True,
 }
 # Parameters that arrive JSON-encoded inside form fields.
-_JSON_FIELDS = {"reply_markup", "reply_parameters", "link_preview_options", "entities", "commands",
+_JSON_FIELDS = {"results", "button", "reply_markup", "reply_parameters", "link_preview_options", "entities", "commands",
                 "allowed_updates", "scope"}
 _INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout"}
 
@@ -187,7 +187,16 @@ class FakeBotAPI:
             "message": self._messages[(chat_id, message_id)],
             "data": data,
         }
-        return self._push({"callback_query": query}, None, chat_id=chat_id)
+        pushed = self._push({"callback_query": query}, None, chat_id=chat_id)
+        pushed.text = data  # what the transcript shows for the press
+        return pushed
+
+    def push_inline_query(self, user_id: int, query: str) -> Pushed:
+        """A user typing ``@bot query`` in any chat."""
+        inline = {"id": str(next(self._update_ids) * 7907), "from": self.user(user_id), "query": query, "offset": ""}
+        pushed = self._push({"inline_query": inline}, None, chat_id=user_id)
+        pushed.text = query
+        return pushed
 
     def at_once(self) -> threading.Condition:
         """``with api.at_once(): api.push_text(...)...`` - the updates pushed inside reach the
@@ -324,6 +333,14 @@ class FakeBotAPI:
             return _ok(self._get_updates(p))
         if method == "sendMessage":
             return self._send_message(p)
+        if method == "answerInlineQuery":
+            # each result's message must be one Telegram would accept
+            for result in p.get("results") or []:
+                content = result.get("input_message_content") or {}
+                problem = self._check_text({"text": content.get("message_text"), "parse_mode": content.get("parse_mode", "")})
+                if problem:
+                    return _error(HTTPStatus.BAD_REQUEST, problem)
+            return _ok(True)
         if method in ("editMessageText", "editMessageReplyMarkup"):
             return self._edit_message(method, p)
         return _error(HTTPStatus.NOT_FOUND, "Not Found")

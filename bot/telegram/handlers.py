@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
@@ -29,7 +38,7 @@ from bot.formatting import no_more_text
 from bot.telegram import html, texts
 from bot.telegram.limits import UserRateLimiter
 from bot.telegram.settings import TelegramSettings
-from retrieval import Answer, Passage, QuestionError, language
+from retrieval import Answer, NewsqaError, Passage, QuestionError, language
 
 if TYPE_CHECKING:
     from retrieval import AnswerService
@@ -42,6 +51,9 @@ PAGE_SIZE = 3
 MAX_SOURCES = 50
 #: Callback data of the "more" button: ``more:<serial of the answer>``.
 MORE = "more"
+#: Callback data of a "全文 · Full article" button: ``art:<article>:<mark start>:<mark end>:<page>``;
+#: self-contained, so it opens the article however old the answer is.
+ARTICLE = "art"
 STATE_KEY = "newsqa"
 
 
@@ -55,9 +67,14 @@ class BotState:
     executor: ThreadPoolExecutor
     serials: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    async def ask(self, question: str) -> Answer:
-        """Run the blocking model call in a worker thread; the event loop stays free."""
-        return await self._in_worker(self.service.ask, question)
+    async def ask(self, question: str, previous: Answer | None = None) -> Answer:
+        """Run the blocking model call in a worker thread; the event loop stays free. A
+        follow-up leans on ``previous``, the chat's last answer."""
+        return await self._in_worker(partial(self.service.ask, previous=previous), question)
+
+    async def call(self, function, *args):
+        """Any other service call (browsing), in a worker thread like the questions."""
+        return await self._in_worker(function, *args)
 
     async def more(self, answer: Answer, count: int) -> list[Passage]:
         """The first ``count`` passages of ``answer``, cut from its ranking (no new search)."""
@@ -85,6 +102,8 @@ class ChatData:
     """What the bot remembers per chat."""
 
     last: LastAnswer | None = None
+    # what ``/article N`` opens: the passages or headlines last sent, numbered from 1
+    numbered: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 class BotContext(CallbackContext[ExtBot, dict, ChatData, dict]):
@@ -99,12 +118,26 @@ class BotContext(CallbackContext[ExtBot, dict, ChatData, dict]):
 # Sending
 
 
-def more_markup(last: LastAnswer) -> InlineKeyboardMarkup | None:
+def passage_ref(passage: Passage) -> tuple[int, int, int]:
+    """(article, quote start, quote end in its text): what a "full article" button opens."""
+    return passage.article, passage.article_start, passage.article_start + len(passage.quote)
+
+
+def article_data(ref: tuple[int, int, int], page: int = 0) -> str:
+    return f"{ARTICLE}:{ref[0]}:{ref[1]}:{ref[2]}:{page}"
+
+
+def page_markup(last: LastAnswer, passages: list[Passage]) -> InlineKeyboardMarkup | None:
+    """A "全文 · Full article" button for each passage of the page just sent (numbered as in
+    the answer), then the "more" button while passages remain."""
+    rows = [
+        [InlineKeyboardButton(texts.article_label(number), callback_data=article_data(passage_ref(p)))]
+        for number, p in passages
+    ]
     remaining = last.total - last.shown
-    if remaining <= 0:
-        return None
-    button = InlineKeyboardButton(texts.more_label(remaining), callback_data=f"{MORE}:{last.serial}")
-    return InlineKeyboardMarkup([[button]])
+    if remaining > 0:
+        rows.append([InlineKeyboardButton(texts.more_label(remaining), callback_data=f"{MORE}:{last.serial}")])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 async def send_page(message: Message, last: LastAnswer, passages: list[Passage], *,
@@ -115,8 +148,9 @@ async def send_page(message: Message, last: LastAnswer, passages: list[Passage],
     pages = html.answer_page_html(last.answer, last.shown, PAGE_SIZE, passages=passages)
     markup = None
     if last.answer.answered:
+        first = last.shown
         last.shown = min(last.total, last.shown + PAGE_SIZE)
-        markup = more_markup(last)
+        markup = page_markup(last, list(enumerate(passages[first : last.shown], first + 1)))
     for i, text in enumerate(pages):
         await message.reply_html(
             text,
@@ -191,6 +225,11 @@ async def guard_allowed_chats(update: Update, context: BotContext) -> None:
     """Runs before every other handler when an allow-list is set: other chats are ignored."""
     allowed = context.state.telegram.allowed_chat_ids
     chat = update.effective_chat
+    if update.inline_query is not None:  # no chat yet: the reader's own (private chat) id counts
+        if allowed and update.inline_query.from_user.id not in allowed:
+            log.info("Ignoring an inline query from user %s (not in the allow-list)", update.inline_query.from_user.id)
+            raise ApplicationHandlerStop
+        return
     if allowed and (chat is None or chat.id not in allowed):
         log.info("Ignoring update from chat %s (not in NEWSQA_TELEGRAM_ALLOWED_CHAT_IDS)",
                  chat and chat.id)
@@ -232,7 +271,95 @@ async def sources(update: Update, context: BotContext) -> None:
             last.total = len(passages)
             last.shown = min(last.shown, last.total)
             last.serial = next(context.state.serials)  # an older button paged the old length
+            context.chat_data.numbered = [passage_ref(p) for p in passages]
     await send_next_page(message, context, last, passages)
+
+
+async def new(update: Update, context: BotContext) -> None:
+    """``/new``: forget this chat's conversation; the next question leans on nothing."""
+    context.chat_data.last, context.chat_data.numbered = None, []
+    await update.effective_message.reply_html(texts.NEW_HTML)
+
+
+async def issues(update: Update, context: BotContext) -> None:
+    """``/issues``: every issue of the archive, newest first, with its date."""
+    found = await context.state.call(context.state.service.issues)
+    await update.effective_message.reply_html(html.issues_html(found))
+
+
+async def issue(update: Update, context: BotContext) -> None:
+    """``/issue 2024-01-05`` (or a file name): that issue's headlines, numbered for /article N."""
+    if not context.args:
+        await update.effective_message.reply_html(texts.ISSUE_USAGE_HTML)
+        return
+    await _send_issue(update, context, context.state.service.issue, " ".join(context.args))
+
+
+async def latest(update: Update, context: BotContext) -> None:
+    """``/latest``: the newest issue's headlines."""
+    await _send_issue(update, context, context.state.service.latest)
+
+
+async def _send_issue(update: Update, context: BotContext, function, *args) -> None:
+    message = update.effective_message
+    try:
+        contents = await context.state.call(function, *args)
+    except NewsqaError as err:  # an unknown issue: one line saying which exist
+        await message.reply_html(html.esc(str(err)))
+        return
+    context.chat_data.numbered = [(h.article, -1, -1) for h in contents.headlines]
+    for text in html.issue_html(contents):
+        await message.reply_html(text)
+
+
+async def article(update: Update, context: BotContext) -> None:
+    """``/article N``: the whole article behind passage N of the last answer (or headline N of
+    the last issue listed)."""
+    message = update.effective_message
+    numbered = context.chat_data.numbered
+    if not numbered:
+        await message.reply_html(texts.ARTICLE_FIRST_HTML)
+        return
+    try:
+        number = int(context.args[0]) if context.args else 0
+    except ValueError:
+        number = 0
+    if not 1 <= number <= len(numbered):
+        await message.reply_html(texts.article_usage_html(len(numbered)))
+        return
+    await send_article_page(message, context, numbered[number - 1], 0)
+
+
+async def send_article_page(message: Message, context: BotContext, ref: tuple[int, int, int], page: int) -> None:
+    """Page ``page`` of an article, with a "next page" button while pages remain."""
+    start, end = ref[1], ref[2]
+    try:
+        full = await context.state.call(context.state.service.article, ref[0], (start, end) if start >= 0 else None)
+    except NewsqaError as err:
+        await message.reply_html(html.esc(str(err)))
+        return
+    pages = html.article_pages_html(full)
+    if not 0 <= page < len(pages):
+        await message.reply_html(html.esc(texts.EXPIRED_TEXT))
+        return
+    text, markup = pages[page], None
+    if len(pages) > 1:
+        text += f"\n<i>{page + 1}/{len(pages)}</i>"
+    if page + 1 < len(pages):
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+            texts.next_page_label(page + 2, len(pages)), callback_data=article_data(ref, page + 1))]])
+    await message.reply_html(text, reply_markup=markup)
+
+
+async def article_button(update: Update, context: BotContext) -> None:
+    """A "全文 · Full article" (or "next page") button: the page of the article it names."""
+    query = update.callback_query
+    if not isinstance(query.message, Message):
+        await query.answer(texts.EXPIRED_TEXT, show_alert=False)
+        return
+    _, a, s, e, page = query.data.split(":")
+    await query.answer()
+    await send_article_page(query.message, context, (int(a), int(s), int(e)), int(page))
 
 
 async def more_button(update: Update, context: BotContext) -> None:
@@ -244,7 +371,10 @@ async def more_button(update: Update, context: BotContext) -> None:
         await query.answer(texts.EXPIRED_TEXT, show_alert=False)
         return
     await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)  # one press, one page
+    # one press, one page: the "more" button goes, the "full article" buttons stay
+    keyboard = query.message.reply_markup.inline_keyboard if query.message.reply_markup else ()
+    kept = [row for row in keyboard if not any((b.callback_data or "").startswith(MORE) for b in row)]
+    await query.edit_message_reply_markup(reply_markup=InlineKeyboardMarkup(kept) if kept else None)
     await send_next_page(query.message, context, last)
 
 
@@ -261,13 +391,51 @@ async def question(update: Update, context: BotContext) -> None:
         return
     state = context.state
     try:
-        answer = await state.ask(text)
+        previous = context.chat_data.last.answer if context.chat_data.last else None
+        answer = await state.ask(text, previous)
     except QuestionError as err:  # empty, too long, only symbols: the message says why
         await message.reply_html(html.esc(str(err)), do_quote=True)
         return
     last = LastAnswer(answer, len(answer.passages), 0, next(state.serials))
     context.chat_data.last = last
+    if answer.answered:
+        context.chat_data.numbered = [passage_ref(p) for p in answer.passages]
     await send_page(message, last, answer.passages, quote=True)
+
+
+#: Inline results offered for ``@bot 问题`` (Telegram shows at most 50).
+INLINE_RESULTS = 5
+
+
+async def inline_query(update: Update, context: BotContext) -> None:
+    """``@bot 问题`` in any chat: the top passages as results (``title · date``, the quote as the
+    message sent), under the same per-reader limit as questions; "not found" offers nothing."""
+    query = update.inline_query
+    text = query.query.strip()
+    if not text:
+        await query.answer([], cache_time=0)
+        return
+    allowed, wait = context.state.limiter.check(query.from_user.id)
+    if not allowed:
+        button = InlineQueryResultsButton(texts.rate_limited_text(language(text), wait), start_parameter="limit")
+        await query.answer([], cache_time=0, button=button)
+        return
+    try:
+        answer = await context.state.ask(text)
+    except QuestionError:
+        await query.answer([], cache_time=0)
+        return
+    passages = answer.passages[:INLINE_RESULTS] if answer.answered else []
+    results = [
+        InlineQueryResultArticle(
+            id=str(i),
+            title=html.inline_title(p),
+            description=p.quote[:120],
+            input_message_content=InputTextMessageContent(html.inline_message_html(p), parse_mode="HTML"),
+        )
+        for i, p in enumerate(passages)
+    ]
+    await query.answer(results, cache_time=0)
 
 
 async def non_text(update: Update, context: BotContext) -> None:

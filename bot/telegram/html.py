@@ -18,12 +18,21 @@ from bot.formatting import (
     SENTENCE_BREAK,
     about_lines,
     answer_header,
+    article_header,
+    article_paragraphs,
+    date_line,
+    headline_line,
     highlight,
+    issue_line,
+    issue_title,
     not_found_text,
     page_footer,
+    quote_parts,
+    read_as_line,
     source_line,
 )
 from retrieval import Answer, CorpusInfo, Passage
+from retrieval.answers import FullArticle, IssueContents, IssueInfo
 
 #: Telegram refuses messages longer than this (counted after entity parsing; we count the raw
 #: HTML, which is always at least as long, in UTF-16 code units as Telegram does).
@@ -44,17 +53,32 @@ def esc(text: str) -> str:
 
 
 def passage_html(passage: Passage) -> str:
-    """One passage as Telegram HTML: the context in a blockquote with the quote in bold, then
-    ``headline · source · date`` in italics. Every piece of paper text is escaped."""
+    """One passage as Telegram HTML: the context in a blockquote with the quote underlined and
+    the words that answer in bold (the whole quote in bold when none are marked), then
+    ``headline · source · issue date · date`` in italics. Every piece of paper text is escaped."""
     h = highlight(passage)
+    before, answer_words, after = quote_parts(passage, h.quote)
+    quote = f"{esc(before)}<b>{esc(answer_words)}</b>{esc(after)}" if answer_words else f"<b>{esc(before)}</b>"
     body = (
         ("…" if h.cut_before else "")
         + esc(h.before)
-        + f"<b>{esc(h.quote)}</b>"
+        + f"<u>{quote}</u>"
         + esc(h.after)
         + ("…" if h.cut_after else "")
     )
     return f"<blockquote>{body}</blockquote>\n— <i>{esc(source_line(passage))}</i>"
+
+
+def inline_title(passage: Passage) -> str:
+    """An inline result's title: ``headline · date`` (the issue's date, else the dateline)."""
+    return f"{passage.title.strip() or '—'} · {passage.issue_date or passage.date or passage.source}"
+
+
+def inline_message_html(passage: Passage) -> str:
+    """What choosing an inline result sends: the quote (answer words bold) and where it is from."""
+    before, answer_words, after = quote_parts(passage, passage.quote)
+    quote = f"{esc(before)}<b>{esc(answer_words)}</b>{esc(after)}" if answer_words else esc(before)
+    return f"<blockquote>{quote}</blockquote>\n— <i>{esc(f'{PAPER} · ' + source_line(passage))}</i>"
 
 
 def not_found_html(language: str, question: str | None = None) -> str:
@@ -64,6 +88,29 @@ def not_found_html(language: str, question: str | None = None) -> str:
 def about_html(info: CorpusInfo) -> str:
     lines = [f"<b>{esc(PAPER)} archive · 档案</b>", *(esc(line) for line in about_lines(info))]
     return "\n".join(lines)
+
+
+def issues_html(issues: Sequence[IssueInfo]) -> str:
+    lines = [f"<b>{esc(PAPER)} · issues 各期</b>", *(esc(issue_line(i)) for i in issues)]
+    return "\n".join(lines + ["<i>/issue 2024-01-05 (or a file name) · /latest</i>"])
+
+
+def issue_html(contents: IssueContents) -> list[str]:
+    """An issue's headlines, numbered for ``/article N`` (split under the limit if need be)."""
+    blocks = [f"<b>{esc(issue_title(contents))}</b>"]
+    blocks += [esc(headline_line(n, h)) for n, h in enumerate(contents.headlines, 1)]
+    blocks.append("<i>/article N — 全文 · full article</i>")
+    return split_messages(blocks, separator="\n")
+
+
+def article_pages_html(article: FullArticle) -> list[str]:
+    """The whole article as pages under Telegram's limit: headline, where it was printed, then its
+    paragraphs, the quoted sentence in bold; pages break between paragraphs when they can."""
+    header = article_header(article)
+    blocks = [f"<b>{esc(header[0])}</b>\n" + "\n".join(f"<i>{esc(x)}</i>" for x in header[1:])]
+    for before, marked, after in article_paragraphs(article):
+        blocks.append(esc(before) + (f"<b>{esc(marked)}</b>" if marked else "") + esc(after))
+    return split_messages(blocks, limit=TELEGRAM_MAX_CHARS - 100)  # room for a page note
 
 
 def answer_page_html(
@@ -85,7 +132,8 @@ def answer_page_html(
     end = len(passages) if count is None else min(len(passages), start + count)
     blocks: list[str] = []
     if start == 0:
-        blocks.append(f"<b>{esc(answer_header(answer))}</b>")
+        notes = "".join(f"\n<i>{esc(n)}</i>" for n in (read_as_line(answer), date_line(answer)) if n)
+        blocks.append(f"<b>{esc(answer_header(answer))}</b>" + notes)
     blocks.extend(passage_html(p) for p in passages[start:end])
     if start > 0 or end < len(passages):
         blocks.append(f"<i>{esc(page_footer(answer.language, start + 1, end, len(passages)))}</i>")

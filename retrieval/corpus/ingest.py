@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.corpus.article import Article
+from retrieval.corpus.dates import IssueDate, blank_front_matter, issue_date, read_sidecars
 from retrieval.corpus.issues import parse_issue
 from retrieval.corpus.records import parse_records
 from retrieval.errors import IngestError
@@ -32,6 +33,8 @@ class Corpus:
     sources: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
+    # every issue file (not JSONL records) by citation name, with its publication date if known
+    issue_dates: dict[str, IssueDate | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,8 @@ def ingest(
     bytes (cited by ``name``): the issue file is then only read and hashed, not parsed again."""
     corpus = Corpus()
     files, corpus.problems = discover(paths)
+    sidecars, problems = read_sidecars(paths)
+    corpus.problems.extend(problems)
     for done, file in enumerate(files, 1):
         try:
             if file.path.suffix.lower() not in ISSUE_SUFFIXES | RECORD_SUFFIXES:
@@ -174,16 +179,18 @@ def ingest(
         records = file.path.suffix.lower() in RECORD_SUFFIXES
         # (records are parsed again: cheap, and each carries its own source text)
         reused = known(digest, file.name) if known and not records else None
-        if reused is not None:
-            articles = reused
-            corpus.sources[file.name] = text
-        elif records:
+        if records:
             articles, sources, problems = parse_records(text, file.name)
             corpus.problems.extend(problems)
             corpus.sources.update(sources)
         else:
-            articles = parse_issue(text, file.name)
+            parsed, front = blank_front_matter(text)  # same length: offsets still point into text
+            articles = reused if reused is not None else parse_issue(parsed, file.name)
             corpus.sources[file.name] = text
+            if articles:
+                # from the articles and the sidecar as they are now: an edited issues.csv redates
+                # an issue whose file did not change
+                corpus.issue_dates[file.name] = issue_date(file.name, articles, text, sidecars.get(file.name), front)
         if not articles:
             corpus.problems.append(f"{file.name}: no article text found, skipped")
         corpus.articles.extend(articles)

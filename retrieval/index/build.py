@@ -32,6 +32,7 @@ from retrieval.errors import NewsqaError
 from retrieval.index.lexical import LexicalIndex, Tokenizer, stored_tokens, vocabulary, vocabulary_counts
 from retrieval.index.store import (
     INDEX_FORMAT,
+    ISSUES,
     MANIFEST,
     Index,
     Progress,
@@ -43,6 +44,7 @@ from retrieval.index.store import (
     read_manifest,
     remove_abandoned,
     sentence_chunk_maps,
+    sidecar_hashes,
     switch,
 )
 from retrieval.index.terms import TermArrays, Texts, normalized, sentence_pinyin, write_terms
@@ -171,7 +173,11 @@ def _build(corpus_paths: list[Path], index_dir: Path, embedder, *, chunk_max_cha
     if index_dir.exists() and not index_dir.is_symlink() and any(index_dir.iterdir()) and not (index_dir / MANIFEST).exists():
         raise NewsqaError(f"Refusing to build into {index_dir}: it exists, is not empty and is not a newsqa index")
     previous = _previous(index_dir, embedder, chunk_max_chars, chunk_overlap)
-    if previous is not None and _current_files(corpus_paths) == previous.manifest.get("files"):
+    if (
+        previous is not None
+        and _current_files(corpus_paths) == previous.manifest.get("files")
+        and sidecar_hashes(corpus_paths) == previous.manifest.get("sidecars", {})
+    ):
         m = previous.manifest
         progress(f"The index at {index_dir} is up to date with {', '.join(str(p) for p in corpus_paths)}: nothing to do")
         return BuildReport(index_dir, m["articles"], m["sentences"], m["chunks"], len(m["files"]), m.get("problems", []),
@@ -239,6 +245,9 @@ def _build(corpus_paths: list[Path], index_dir: Path, embedder, *, chunk_max_cha
         np.save(work / "facts.npy", np.asarray(parts.facts, dtype=np.uint16))
         np.save(work / "chunk_of_sentence.npy", chunk_of_sentence.astype(np.int32))
         np.save(work / "sentence_chunks.npy", sentence_chunks.astype(np.int32))
+        (work / ISSUES).write_text(json.dumps(
+            [{"file": name, "date": d.to_json() if d else None} for name, d in corpus.issue_dates.items()],
+            ensure_ascii=False, indent=0), encoding="utf-8")
         manifest = {
             "format": INDEX_FORMAT,
             "model": embedder.identity,
@@ -248,6 +257,7 @@ def _build(corpus_paths: list[Path], index_dir: Path, embedder, *, chunk_max_cha
             "chunk_overlap": chunk_overlap,
             "corpus_paths": [os.path.abspath(p) for p in corpus_paths],
             "files": corpus.hashes,
+            "sidecars": sidecar_hashes(corpus_paths),
             "problems": corpus.problems,
             "articles": len(arts),
             "sentences": len(sentences),

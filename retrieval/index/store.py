@@ -22,7 +22,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ import xxhash
 
 from retrieval.corpus.article import Article
 from retrieval.corpus.chunking import CHUNKER_VERSION, Chunk, Sentence
+from retrieval.corpus.dates import SIDECAR, IssueDate
 from retrieval.corpus.ingest import content_hash, discover
 from retrieval.errors import IndexBusyError, IndexMissingError, NewsqaError, StaleIndexError
 from retrieval.index.lexical import LexicalIndex
@@ -41,6 +42,7 @@ from retrieval.index.vectors import VectorSearch
 #    vectors as .npy (and an approximate index above a size), per-article content hashes
 INDEX_FORMAT = 3
 MANIFEST = "manifest.json"
+ISSUES = "issues.json"  # the issue files with their publication dates
 # files up to this size are checked whole at every load (xxh3 runs at memory speed: 4 ms for the
 # seed index); larger ones by size and a hash of their first and last block, so that opening a
 # million sentences does not read gigabytes first
@@ -172,6 +174,8 @@ class Index:
     chunk_of_sentence: np.ndarray  # for each sentence, the chunk that shows it with most context
     sentence_chunks: np.ndarray  # (sentences, k): the chunks holding each sentence, padded with -1
     facts: np.ndarray  # for each sentence, the answer kinds it holds (answer_types bits)
+    # the issue files in corpus order, each with its publication date (None when unknown)
+    issues: list[tuple[str, IssueDate | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.sentences = Rows(self.sentence_rows, _sentence)
@@ -292,7 +296,20 @@ def corpus_changes(manifest: dict, corpus_paths: list[Path]) -> list[str]:
     built_hashes, current_hashes = set(built.values()), set(current.values())
     changes = [f"new or changed: {n}" for n, h in current.items() if h not in built_hashes]
     changes += [f"removed or changed: {n}" for n, h in built.items() if h not in current_hashes]
+    if sidecar_hashes(corpus_paths) != manifest.get("sidecars", {}):
+        changes.append(f"the issue dates ({SIDECAR}) changed")
     return changes
+
+
+def sidecar_hashes(corpus_paths: list[Path]) -> dict[str, str]:
+    """The content hash of each corpus root's issues.csv: editing one changes the issue dates."""
+    found = {}
+    for root in corpus_paths:
+        try:
+            found[root.name + "/" + SIDECAR] = content_hash((root / SIDECAR).read_bytes())
+        except OSError:
+            continue
+    return found
 
 
 def load_index(index_dir: Path) -> Index:
@@ -323,6 +340,10 @@ def load_index(index_dir: Path) -> Index:
         facts = mapped(index_dir / "facts.npy")
         chunk_of_sentence = mapped(index_dir / "chunk_of_sentence.npy")
         sentence_chunks = mapped(index_dir / "sentence_chunks.npy")
+        issues = [
+            (entry["file"], IssueDate.from_json(entry["date"]))
+            for entry in json.loads((index_dir / ISSUES).read_text(encoding="utf-8"))
+        ]
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise StaleIndexError(
             f"The index at {named} is incomplete or damaged ({exc}). {rebuild}"
@@ -333,5 +354,5 @@ def load_index(index_dir: Path) -> Index:
         raise StaleIndexError(f"The index at {named} is inconsistent (vector and sentence counts differ). {rebuild}")
     return Index(
         named, manifest, articles, sentence_rows, chunk_rows, sentence_vectors, chunk_vectors, lexical, terms,
-        chunk_of_sentence, sentence_chunks, facts,
+        chunk_of_sentence, sentence_chunks, facts, issues,
     )

@@ -158,3 +158,63 @@ def type_match(
     if not need or sentence_facts(sentence) & need != need:
         return 0.0
     return 1.0 if holds_asked(sentence, unit, places) else 0.0
+
+
+# the date a 哪天/什么时候 question wants, printed whole: "2023年12月29日", "1月4日", "2022年6月"
+_DATE_SPAN = re.compile(
+    r"(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*年(?:底|初)?"
+    r"|\d{1,2}\s*月(?:底|初|份)?|[今去明前]年|上半年|下半年|年底|年初|元旦|春节"
+)
+
+
+# "多高" asks for a length, "多重" a weight, "多大" an area: the amount in such a unit answers it
+_DIMENSION = (
+    (re.compile(r"多[高长远深宽]|\bhow (?:tall|high|long|far|deep|wide)\b", re.I), re.compile(_amount("米|公里|千米"))),
+    (re.compile(r"多重|\bhow heavy\b", re.I), re.compile(_amount("吨|公斤|千克|斤|克"))),
+    (re.compile(r"多大|面积|\bhow (?:big|large)\b", re.I), re.compile(_amount("平方米|平方公里|亩|公顷|平方"))),
+)
+
+
+def answer_span(
+    sentence: str, kinds: frozenset[str], unit: str | None = None, places: tuple[str, ...] = (),
+    question: str = "",
+) -> tuple[int, int] | None:
+    """Where in ``sentence`` the words that answer are: the amount (in the asked unit, or of the
+    asked dimension: 米 for 多高) for 多少, the length of time for 多久, the date for 哪天, the name
+    for 谁, the place (of the asked kind) for 哪里; the first such span, in that order of kinds.
+    None when the question asks for no kind of thing this can point at (为什么, 别名) or the
+    sentence holds none. Display only: nothing here changes what is ranked or quoted."""
+    candidates: list[re.Pattern[str]] = []
+    if "duration" in kinds:
+        candidates.append(_DURATION)
+    if "number" in kinds:
+        candidates += [_amount_in(unit)] if unit else []
+        candidates += [amount for pattern, amount in _DIMENSION if pattern.search(question)]
+        candidates.append(_NUMBER)
+    if "date" in kinds:
+        candidates.append(_DATE_SPAN)
+    for pattern in candidates:
+        m = pattern.search(sentence)
+        if m:
+            start, end = m.span()
+            while end > start and sentence[end - 1].isspace():
+                end -= 1
+            return start, end
+    if "person" in kinds or "place" in kinds:
+        if "place" in kinds and places:
+            m = _place_in(places[0]).search(sentence)
+            if m:
+                return m.span()
+        pos = 0
+        for pair in jieba.posseg.cut(sentence, HMM=True):
+            wanted = ("person" in kinds and pair.flag == "nr" and len(pair.word) >= 2) or (
+                "place" in kinds and pair.flag == "ns"
+            )
+            if wanted:
+                return pos, pos + len(pair.word)
+            pos += len(pair.word)
+        if "place" in kinds:
+            m = _PLACE.search(sentence)
+            if m:
+                return m.span()
+    return None

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date as Date
 
 from retrieval.index.lexical import Tokenizer
 from retrieval.index.terms import TermIndex
 from retrieval.ranking.answer_types import question_places, question_types, question_unit
+from retrieval.ranking.when import When, resolve
 from retrieval.text import language, normalize
 
 
@@ -28,13 +30,17 @@ class Query:
     kinds: frozenset[str]  # what is asked for: number, date, person, place, reason…
     unit: str | None  # the unit a quantity question names (多少亿元 → 亿元)
     places: tuple[str, ...]  # the kinds of place it names (哪条路 → 路)
+    when: When | None = None  # the days it names ("1月4日", "上个月"), resolved against the issues
 
     @property
     def english(self) -> bool:
         return self.language == "en"
 
 
-def parse_query(question: str, tokenizer: Tokenizer, terms: TermIndex, *, dictionary: bool = True) -> Query:
+def parse_query(
+    question: str, tokenizer: Tokenizer, terms: TermIndex, *, dictionary: bool = True,
+    newest: Date | None = None, newest_label: str | None = None, today: Date | None = None,
+) -> Query:
     """Classify ``question`` against this corpus.
 
     An English question keeps the keywords the corpus can contain: Latin terms it uses, the Chinese
@@ -42,7 +48,8 @@ def parse_query(question: str, tokenizer: Tokenizer, terms: TermIndex, *, dictio
     its content words (CC-CEDICT, :mod:`retrieval.ranking.english`). A word the dictionary knows
     but the corpus lacks in every translation is an absent keyword, as an absent Chinese word is:
     it counts against the answer. A question with no keyword the corpus holds (``xxxxxxxx``,
-    ``How tall is Mount Everest?``) matches nothing of the paper."""
+    ``How tall is Mount Everest?``) matches nothing of the paper. Relative dates ("昨天") count
+    from ``newest`` (the newest issue's date), or from ``today`` when the question says so."""
     normalized = normalize(question)
     lang = language(normalized)
     if lang == "en":
@@ -62,6 +69,7 @@ def parse_query(question: str, tokenizer: Tokenizer, terms: TermIndex, *, dictio
         kinds=question_types(normalized),
         unit=question_unit(normalized),
         places=question_places(normalized),
+        when=resolve(normalized, newest, newest_label, today or Date.today()),
     )
 
 

@@ -63,6 +63,8 @@ def _passage(index: Index, hit: Hit, first: int, last: int) -> Passage:
         source=article.source,
         date=article.date,
         score=hit.score,
+        article=index.sentences[hit.sentence].article,
+        article_start=start,
     )
 
 

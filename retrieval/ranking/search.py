@@ -14,6 +14,7 @@ chunks holding it — was computed at build time and is only looked up here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,17 +57,51 @@ class Searcher:
         self._chunk_ranges = index.chunk_rows[:, 3:5]  # first and last (exclusive) sentence of each chunk
         self._n = len(index.sentences)
         self.terms = index.terms
+        issue_dates = dict(index.issues)
+        with_year = [d for d in issue_dates.values() if d and d.as_date()]
+        self.newest = max(with_year, key=lambda d: d.sort_key()) if with_year else None
+        meta = index.articles.meta
+        self._days = [_article_days(date, issue_dates.get(source)) for date, source in zip(meta["date"], meta["source"])]
 
     def query(self, question: str) -> Query:
         """The question normalized and classified against this corpus, once."""
-        return parse_query(question, self.index.lexical.tokenizer, self.terms, dictionary=self.tuning.english_dictionary)
+        newest = self.newest
+        return parse_query(
+            question, self.index.lexical.tokenizer, self.terms, dictionary=self.tuning.english_dictionary,
+            newest=newest.as_date() if newest else None, newest_label=newest.label() if newest else None,
+        )
 
-    def search(self, query: Query) -> tuple[list[Hit], float]:
+    def search(self, query: Query, prefer: int | None = None) -> tuple[list[Hit], float]:
         """Every candidate sentence ranked by fused score, best first, and the confidence that the
-        best one answers."""
+        best one answers. For a question naming days ("1月4日…", "上个月…") the sentences
+        :meth:`on_date` rank ``Tuning.date_boost`` higher, and for a follow-up the sentences of
+        the article it leans on (``prefer``) ``Tuning.followup_boost`` higher: boosts, not
+        filters (a two-hop question's other hop may be printed on another day, a follow-up may
+        be answered elsewhere), and the confidence discounts them."""
         cand = self.candidates(query)
         hits = rank(cand, self.tuning)
-        return hits, confidence(hits, cand, self.tuning)
+        if query.when is None and prefer is None:
+            return hits, confidence(hits, cand, self.tuning)
+
+        def boost(sentence: int) -> float:
+            lift = self.tuning.date_boost if query.when is not None and self.on_date(query, sentence) else 0.0
+            if prefer is not None and self.index.sentences[sentence].article == prefer:
+                lift += self.tuning.followup_boost
+            return lift
+
+        hits = sorted((Hit(h.sentence, h.score + boost(h.sentence)) for h in hits), key=lambda h: -h.score)
+        # a boost orders, it is no evidence that the paper answers: the confidence discounts it
+        return hits, confidence(hits, cand, self.tuning) - (boost(hits[0].sentence) if hits else 0.0)
+
+    def on_date(self, query: Query, sentence: int) -> bool:
+        """Whether ``sentence`` belongs to the days ``query`` names: its article's dateline or its
+        issue's date falls in them, or the sentence itself prints the date as the question did."""
+        when = query.when
+        if when is None:
+            return True
+        if when.phrase in self.index.sentence_text(sentence):
+            return True
+        return any(when.holds(*day) for day in self._days[self.index.sentences[sentence].article])
 
     def candidates(self, query: Query) -> Candidates:
         index, t = self.index, self.tuning
@@ -113,6 +148,24 @@ class Searcher:
             answer_type=answer_type,
             byline=byline.astype(np.float32),
         )
+
+
+_DATELINE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
+
+
+def _article_days(dateline: str | None, issue) -> list[tuple[int | None, int, int]]:
+    """The days an article belongs to: its dateline (with its issue's year when the dateline has
+    none; December datelines in a January issue are of the year before) and its issue's date."""
+    days = []
+    m = _DATELINE.fullmatch(dateline or "")
+    if m:
+        year = int(m.group(1)) if m.group(1) else (issue.year if issue else None)
+        if year and issue and int(m.group(2)) == 12 and issue.month == 1:
+            year -= 1
+        days.append((year, int(m.group(2)), int(m.group(3))))
+    if issue is not None:
+        days.append((issue.year, issue.month, issue.day))
+    return days
 
 
 def rank(c: Candidates, t: Tuning = TUNING) -> list[Hit]:

@@ -21,6 +21,11 @@ class Tuning:
     context_coverage: float = 0.05  # keyword weight in the headline and the chunk
     answer_type: float = 0.04  # the sentence holds what is asked for (a number for 多少…)
     byline: float = -0.1  # a byline on its own, unless the question asks for a person
+    # a question naming days ("1月4日…", "上个月…"): added to the sentences printed on them
+    # (set by hand, not fitted; the confidence discounts it)
+    date_boost: float = 0.05
+    # a follow-up ("他…", "那E区呢?"): added to the sentences of the article it leans on (by hand)
+    followup_boost: float = 0.05
 
     # --- confidence that the best sentence answers; compared with ``answer_threshold`` ----------
     # confidence = best fused score
