@@ -106,7 +106,7 @@ def replicate(seed: Path, out: Path, sentences: int, *, old: bool, rng_seed: int
     import numpy as np
 
     from retrieval.index.lexical import LexicalIndex, stored_tokens
-    from retrieval.index.store import INDEX_FORMAT, MANIFEST, checksums, load_index
+    from retrieval.index.store import INDEX_FORMAT, ISSUES, MANIFEST, checksums, load_index
     from retrieval.index.terms import TermArrays, Texts, write_terms
     from retrieval.index.vectors import VectorSearch
 
@@ -169,6 +169,8 @@ def replicate(seed: Path, out: Path, sentences: int, *, old: bool, rng_seed: int
     for name, array in (("sentences", sentence_rows), ("chunks", chunk_rows), ("facts", facts),
                         ("chunk_of_sentence", chunk_of_sentence), ("sentence_chunks", sentence_chunks)):
         np.save(new / f"{name}.npy", array.astype(np.uint16 if name == "facts" else np.int32))
+    issues = [{"file": f"copy{k}/{name}", "date": d.to_json() if d else None} for k in range(copies) for name, d in base.issues]
+    (new / ISSUES).write_text(json.dumps(issues, ensure_ascii=False), encoding="utf-8")
     (new / MANIFEST).write_text(json.dumps({**manifest, "format": INDEX_FORMAT, "checksums": checksums(new)}), encoding="utf-8")
 
     if old:
