@@ -178,6 +178,7 @@ class Index:
     issues: list[tuple[str, IssueDate | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.issue_dates: dict[str, IssueDate | None] = dict(self.issues)  # by file name
         self.sentences = Rows(self.sentence_rows, _sentence)
         self.chunks = Rows(self.chunk_rows, Chunk)
         self.sentence_matrix = self.sentence_vectors.matrix

@@ -57,7 +57,7 @@ class Searcher:
         self._chunk_ranges = index.chunk_rows[:, 3:5]  # first and last (exclusive) sentence of each chunk
         self._n = len(index.sentences)
         self.terms = index.terms
-        issue_dates = dict(index.issues)
+        issue_dates = index.issue_dates
         with_year = [d for d in issue_dates.values() if d and d.as_date()]
         self.newest = max(with_year, key=lambda d: d.sort_key()) if with_year else None
         meta = index.articles.meta
