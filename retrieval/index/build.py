@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from retrieval.corpus.article import Article
 from retrieval.corpus.chunking import CHUNKER_VERSION, chunk_articles
-from retrieval.corpus.ingest import Corpus, content_hash, discover, ingest
+from retrieval.corpus.ingest import Corpus, content_hash, ingest
 from retrieval.corpus.issues import is_byline
 from retrieval.errors import NewsqaError
 from retrieval.index.lexical import LexicalIndex, Tokenizer, stored_tokens, vocabulary, vocabulary_counts
@@ -39,6 +39,7 @@ from retrieval.index.store import (
     build_lock,
     check_compatible,
     checksums,
+    corpus_hashes,
     load_index,
     quiet,
     read_manifest,
@@ -96,20 +97,6 @@ def _previous(index_dir: Path, embedder, chunk_max_chars: int, chunk_overlap: in
         return load_index(index_dir)
     except NewsqaError:
         return None
-
-
-def _current_files(corpus_paths: list[Path]) -> dict[str, str] | None:
-    """Citation name → content hash of every corpus file, or None when one cannot be read."""
-    files, problems = discover(corpus_paths)
-    if problems:
-        return None
-    out = {}
-    for file in files:
-        try:
-            out[file.name] = content_hash(file.path.read_bytes())
-        except OSError:
-            return None
-    return out
 
 
 @dataclass
@@ -175,7 +162,7 @@ def _build(corpus_paths: list[Path], index_dir: Path, embedder, *, chunk_max_cha
     previous = _previous(index_dir, embedder, chunk_max_chars, chunk_overlap)
     if (
         previous is not None
-        and _current_files(corpus_paths) == previous.manifest.get("files")
+        and corpus_hashes(corpus_paths) == (previous.manifest.get("files"), True)
         and sidecar_hashes(corpus_paths) == previous.manifest.get("sidecars", {})
     ):
         m = previous.manifest

@@ -280,17 +280,25 @@ def check_compatible(manifest: dict, index_dir: Path, *, model: str, chunk_max_c
         )
 
 
+def corpus_hashes(corpus_paths: list[Path]) -> tuple[dict[str, str], bool]:
+    """Citation name → content hash of every readable corpus file, and whether every path and
+    file could be read."""
+    files, problems = discover(corpus_paths)
+    current: dict[str, str] = {}
+    complete = not problems
+    for file in files:
+        try:
+            current[file.name] = content_hash(file.path.read_bytes())
+        except OSError:
+            complete = False
+    return current, complete
+
+
 def corpus_changes(manifest: dict, corpus_paths: list[Path]) -> list[str]:
     """Which corpus files were added, removed or edited since the index was built. Files are
     compared by content, not by path: the same files in another folder are the same corpus."""
     try:
-        files, _ = discover(corpus_paths)
-        current: dict[str, str] = {}
-        for file in files:
-            try:
-                current[file.name] = content_hash(file.path.read_bytes())
-            except OSError:
-                continue  # unreadable: the build reports and skips it too
+        current, _ = corpus_hashes(corpus_paths)  # an unreadable file: the build reports and skips it too
     except NewsqaError as exc:
         return [str(exc)]
     built: dict[str, str] = manifest.get("files", {})
