@@ -69,6 +69,9 @@ class Answer:
     passages: list[Passage]
     language: str = "zh"
     seconds: float = 0.0
+    # where ``seconds`` went: ("understand", s) normalizing and classifying, ("embed", s) the
+    # question's vector, ("search", s) candidates, features and ranking, ("quote", s) cutting quotes
+    stages: tuple[tuple[str, float], ...] = field(default=(), compare=False)
     ranked: tuple[tuple[int, float], ...] = field(default=(), repr=False, compare=False)
     when: str | None = None
     on_date: bool = False
@@ -87,6 +90,7 @@ class Answer:
             record["date"] = {"used": self.when, "matched": self.on_date}
         if self.read_as:
             record["read_as"] = self.read_as
+        record["ms"] = {"total": round(self.seconds * 1000, 1), **{k: round(v * 1000, 1) for k, v in self.stages}}
         return record
 
 

@@ -28,7 +28,6 @@ from retrieval.index.store import (
 )
 from retrieval.ranking.answer_types import answer_span
 from retrieval.ranking.followup import Topic
-from retrieval.ranking.followup import entities as followup_entities
 from retrieval.ranking.followup import resolve as resolve_followup
 from retrieval.ranking.query import Query
 from retrieval.ranking.quotes import select_passages
@@ -176,11 +175,20 @@ class AnswerService:
         last answer of this chat or session) a follow-up that leans on it ("他…", "该项目…",
         "那E区呢?", "还有呢?") is first rewritten with what it was about and prefers its article;
         any other question is searched exactly as without it."""
-        started = time.perf_counter()
+        clock = [time.perf_counter()]
+
+        def lap() -> float:
+            clock.append(time.perf_counter())
+            return clock[-1] - clock[-2]
+
         asked = validate_question(question, self.settings.max_question_chars)
         resolved = resolve_followup(asked, previous.topic if previous is not None else None)
         query = self.searcher.query(resolved.text if resolved else asked)
-        hits, confidence = self.searcher.search(query, prefer=resolved.article if resolved else None)
+        understood = lap()
+        vector = self.searcher.vector(query)
+        embedded = lap()
+        hits, confidence = self.searcher.search(query, vector, prefer=resolved.article if resolved else None)
+        searched = lap()
         answered = bool(hits) and confidence >= TUNING.answer_threshold
         ranked = hits if answered else []
         count = top_k or self.settings.top_k
@@ -188,12 +196,14 @@ class AnswerService:
         passages = select_passages(self.index, ranked, count + len(seen))
         passages = self._cite([p for p in passages if p.quote not in seen][:count], query)
         answered = answered and bool(passages)
+        quoted = lap()
         return Answer(
             question=asked,
             answered=answered,
             passages=passages if answered else [],
             language=query.language if resolved is None else language(normalize(asked)),
-            seconds=time.perf_counter() - started,
+            seconds=clock[-1] - clock[0],
+            stages=(("understand", understood), ("embed", embedded), ("search", searched), ("quote", quoted)),
             ranked=tuple((h.sentence, h.score) for h in ranked),
             when=query.when.label if query.when else None,
             on_date=bool(query.when and ranked and self.searcher.on_date(query, ranked[0].sentence)),
@@ -203,10 +213,8 @@ class AnswerService:
 
     def _topic(self, searched: str, passages: list[Passage]) -> Topic:
         """What an answer was about, for a follow-up: the question as searched, its best article,
-        the quotes shown, the entities of the question and of the best quote."""
-        best = passages[0] if passages else None
-        people, things = followup_entities(searched, best.quote if best else "")
-        return Topic(searched, best.article if best else -1, tuple(p.quote for p in passages), people, things)
+        the quotes shown (the first one's entities, and the question's, are found when a follow-up asks)."""
+        return Topic(searched, passages[0].article if passages else -1, tuple(p.quote for p in passages))
 
     def more(self, answer: Answer, count: int) -> list[Passage]:
         """The first ``count`` passages of ``answer``, cut from the ranking it already holds: "more

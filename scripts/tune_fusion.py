@@ -34,7 +34,12 @@ def collect(index_dir: Path, qa_path: Path, embedder, limit: int | None = None):
     index = load_index(index_dir)
     searcher = Searcher(index, embedder)
     items = load_questions(qa_path)[:limit]
-    return index, [(item, searcher.candidates(searcher.query(item.question))) for item in items]
+    return index, [(item, _candidates(searcher, item.question)) for item in items]
+
+
+def _candidates(searcher: Searcher, question: str) -> Candidates:
+    query = searcher.query(question)
+    return searcher.candidates(query, searcher.vector(query))
 
 
 def score_set(index, rows, tuning: Tuning, fuse=None):

@@ -44,3 +44,33 @@ def test_english_question_finds_the_chinese_answer(embedder):
     scores = passages @ query
     assert scores.argmax() == 0
     assert scores[0] - scores[1:].max() > 0.02, scores
+
+
+def test_questions_are_encoded_as_sentence_transformers_encodes_them(embedder):
+    """Questions run through retrieval.model.bert, passages through sentence-transformers: the two
+    must give one model's vectors, or every question would be compared with a different space."""
+    questions = [
+        "高新大厦有多高?", "How tall is the landmark building?", "株洲", "x", "2024年1月4日株洲日报头版说了什么？",
+        "天元区" * 300,  # longer than the model's 512 tokens: cut as sentence-transformers cuts it
+    ]
+    assert embedder._questions is not None, "the converted E5 folder is a model bert.py computes"
+    ours = embedder.encode_queries(questions)
+    theirs = embedder._encode(questions, "query", batch_size=1, show_progress=False)
+    np.testing.assert_allclose(ours, theirs, atol=2e-5)
+
+
+def test_serving_questions_imports_no_transformers(model_settings):
+    """Loading the model for questions (what AnswerService.open does) must not import
+    transformers or sentence-transformers: that was 4 of the 6 seconds it took."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from retrieval.model.embedding import Embedder; from retrieval.settings import Settings; "
+        "e = Embedder.from_settings(Settings()); v = e.encode_queries(['株洲在哪里']); "
+        "print(v.shape, 'transformers' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
+    env = {**os.environ, "NEWSQA_CACHE_DIR": str(model_settings.cache_dir), "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split("\n")[0] == "(1, 384) False False", out

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import jieba.posseg
 
 from retrieval.text import CJK
 
@@ -128,6 +127,8 @@ def sentence_facts(sentence: str, *, byline: bool = False) -> int:
     ):
         if pattern.search(sentence):
             bits |= _BIT[kind]
+    import jieba.posseg  # build time and display only: its tag dictionary takes half a second to load
+
     for pair in jieba.posseg.cut(sentence, HMM=True):
         if pair.flag == "nr" and len(pair.word) >= 2:
             bits |= _BIT["person"]
@@ -205,6 +206,8 @@ def answer_span(
             m = _place_in(places[0]).search(sentence)
             if m:
                 return m.span()
+        import jieba.posseg
+
         pos = 0
         for pair in jieba.posseg.cut(sentence, HMM=True):
             wanted = ("person" in kinds and pair.flag == "nr" and len(pair.word) >= 2) or (

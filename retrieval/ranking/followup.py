@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import jieba.posseg
+from functools import cached_property
 
 from retrieval.text import CJK
 
@@ -39,8 +38,20 @@ class Topic:
     question: str
     article: int
     quotes: tuple[str, ...]
-    people: tuple[str, ...]
-    things: tuple[str, ...]
+
+    @cached_property
+    def _entities(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        # tagged when a follow-up first needs them, not with every answer: part-of-speech tagging
+        # was a seventh of a question's time, and most questions are not followed by a pronoun
+        return entities(self.question, self.quotes[0] if self.quotes else "")
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        return self._entities[0]
+
+    @property
+    def things(self) -> tuple[str, ...]:
+        return self._entities[1]
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,8 @@ class Resolved:
 def entities(*texts: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """People (jieba's nr) and named things (places, organisations, and the longest run of
     name-like words ending in a kind: "蓝谷小镇低层区项目") in ``texts``, in order, each once."""
+    import jieba.posseg  # its tag dictionary takes half a second to load: when first needed
+
     people: list[str] = []
     things: list[str] = []
     for text in texts:

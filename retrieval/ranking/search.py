@@ -71,14 +71,18 @@ class Searcher:
             newest=newest.as_date() if newest else None, newest_label=newest.label() if newest else None,
         )
 
-    def search(self, query: Query, prefer: int | None = None) -> tuple[list[Hit], float]:
+    def vector(self, query: Query) -> np.ndarray:
+        """The question's embedding (one unit vector), what the dense searches and features use."""
+        return self.embedder.encode_queries([query.normalized])[0]
+
+    def search(self, query: Query, vector: np.ndarray | None = None, prefer: int | None = None) -> tuple[list[Hit], float]:
         """Every candidate sentence ranked by fused score, best first, and the confidence that the
         best one answers. For a question naming days ("1月4日…", "上个月…") the sentences
         :meth:`on_date` rank ``Tuning.date_boost`` higher, and for a follow-up the sentences of
         the article it leans on (``prefer``) ``Tuning.followup_boost`` higher: boosts, not
         filters (a two-hop question's other hop may be printed on another day, a follow-up may
         be answered elsewhere), and the confidence discounts them."""
-        cand = self.candidates(query)
+        cand = self.candidates(query, self.vector(query) if vector is None else vector)
         hits = rank(cand, self.tuning)
         if query.when is None and prefer is None:
             return hits, confidence(hits, cand, self.tuning)
@@ -103,12 +107,11 @@ class Searcher:
             return True
         return any(when.holds(*day) for day in self._days[self.index.sentences[sentence].article])
 
-    def candidates(self, query: Query) -> Candidates:
+    def candidates(self, query: Query, vector: np.ndarray) -> Candidates:
         index, t = self.index, self.tuning
-        qvec = self.embedder.encode_queries([query.normalized])
         k = min(t.dense_pool, self._n)
-        dense_ids = index.sentence_vectors.search(qvec[0], k)
-        chunk_ids = index.chunk_vectors.search(qvec[0], t.chunk_pool)
+        dense_ids = index.sentence_vectors.search(vector, k)
+        chunk_ids = index.chunk_vectors.search(vector, t.chunk_pool)
 
         cand = set(dense_ids.tolist())
         for first, last in self._chunk_ranges[chunk_ids].tolist():
@@ -119,9 +122,9 @@ class Searcher:
             cand.update(top_ids(bm25[matching], matching, k).tolist())
         ids = np.fromiter(sorted(cand), dtype=np.int64)
 
-        dense = index.sentence_matrix[ids] @ qvec[0]
+        dense = index.sentence_matrix[ids] @ vector
         holders = index.sentence_chunks[ids]
-        chunk_cos = np.where(holders >= 0, index.chunk_matrix[np.maximum(holders, 0)] @ qvec[0], -np.inf)
+        chunk_cos = np.where(holders >= 0, index.chunk_matrix[np.maximum(holders, 0)] @ vector, -np.inf)
         facts = index.facts[ids].astype(np.int64)
         need = kinds_mask(query.kinds)
         answer_type = np.zeros(len(ids), dtype=np.float32)
