@@ -141,6 +141,7 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     service = _open(settings, args, build_if_needed=True)
+    service.prepare_in_background()  # while the reader types the first question
     run_repl(service, settings)
     return 0
 

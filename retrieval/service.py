@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 import time
 from collections import Counter
 from dataclasses import replace
@@ -27,6 +28,7 @@ from retrieval.index.store import (
     read_manifest,
 )
 from retrieval.ranking.answer_types import answer_span
+from retrieval.ranking.english import glossary
 from retrieval.ranking.followup import Topic
 from retrieval.ranking.followup import resolve as resolve_followup
 from retrieval.ranking.query import Query
@@ -162,6 +164,21 @@ class AnswerService:
         service.searcher.query("株洲日报")
         use_threads("serve")
         return service
+
+    def prepare_in_background(self) -> threading.Thread:
+        """Load, on a background thread, what only some questions need and the first of them would
+        otherwise wait for: jieba's part-of-speech tags (half a second; names and places in
+        answers, follow-ups) and the English dictionary (over a second; English questions). For
+        processes that stay up (the REPL, the bot) once the service is open; a one-shot ``ask``
+        does not call it: its one question would share the interpreter with the loading."""
+        def load() -> None:
+            import jieba.posseg  # noqa: F401 - importing it loads the tags
+
+            glossary()
+
+        thread = threading.Thread(target=load, name="newsqa-prepare", daemon=True)
+        thread.start()
+        return thread
 
     def corpus_changes(self, corpus_paths: list[Path] | None = None) -> list[str]:
         """Files added, edited or removed since the index was built: in ``corpus_paths``, or by

@@ -53,6 +53,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def percentile(seconds: list[float], q: int) -> float:
+    """The ``q``-th percentile of ``seconds``, in milliseconds (nearest rank, as p95 always was here)."""
+    ordered = sorted(seconds)
+    return round(1000 * ordered[int(q / 100 * (len(ordered) - 1))], 1)
+
+
 def time_index(index: Path, questions: list[str], warmup: int, recall_questions: int) -> dict:
     """Open the service on ``index`` and time ``questions`` (the --index mode)."""
     started = time.perf_counter()
@@ -67,11 +73,13 @@ def time_index(index: Path, questions: list[str], warmup: int, recall_questions:
     first_answer = time.perf_counter() - first
     for q in questions[1:warmup]:
         service.ask(q)
-    times = []
+    times, stages = [], {}
     for q in questions[warmup:]:
         t = time.perf_counter()
-        service.ask(q)
+        answer = service.ask(q)
         times.append(time.perf_counter() - t)
+        for name, seconds in getattr(answer, "stages", ()):  # older checkouts time no stages
+            stages.setdefault(name, []).append(seconds)
     times.sort()
     result = {
         "sentences": len(service.index.sentences),
@@ -79,9 +87,10 @@ def time_index(index: Path, questions: list[str], warmup: int, recall_questions:
         "rss_open_mb": round(rss_open),
         "first_answer_s": round(first_answer, 3),
         "questions": len(times),
-        "p50_ms": round(1000 * statistics.median(times), 1),
-        "p95_ms": round(1000 * times[int(0.95 * (len(times) - 1))], 1),
+        "p50_ms": percentile(times, 50),
+        "p95_ms": percentile(times, 95),
         "peak_rss_mb": round(peak_rss_mb()),
+        "stages_ms": {name: [percentile(v, 50), percentile(v, 95)] for name, v in stages.items()},
     }
     from retrieval.index.store import load_index
 
@@ -229,6 +238,54 @@ def time_add(folder: Path, issue: Path) -> dict:
             "add_reused": report.reused}
 
 
+def time_build(corpus: Path, out: Path) -> dict:
+    """Build ``corpus`` from nothing into ``out``, then again with nothing changed; and the floor:
+    the model alone embedding each sentence once (as the build feeds it, headline first, in the
+    build's batches) — what any index of these sentences costs, against which the build is judged."""
+    from retrieval.index.store import load_index
+    from retrieval.model.embedding import Embedder, use_threads
+    from retrieval.service import build
+    from retrieval.settings import Settings
+
+    settings = Settings(index_dir=(out / "index").resolve(), corpus_paths=[corpus.resolve()])
+    shutil.rmtree(out, ignore_errors=True)
+    embedder = Embedder.from_settings(settings)
+    spent = [0.0, 0]
+    encode = embedder.encode_passages
+
+    def timed(texts, **kwargs):
+        t = time.perf_counter()
+        try:
+            return encode(texts, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t
+            spent[1] += len(texts)
+
+    embedder.encode_passages = timed  # type: ignore[method-assign]
+    embedder.encode_passages(["株洲"])  # load sentence-transformers outside the timings
+    spent[:] = [0.0, 0]
+    first = build(settings, embedder=embedder)
+    embedding, embedded = spent
+    again = build(settings, embedder=embedder)
+    index = load_index(settings.index_dir)
+    articles = list(index.articles)
+    texts = [articles[x.article].headed(x.start, x.end) for x in index.sentences]
+    use_threads("build")
+    t = time.perf_counter()
+    encode(texts)
+    floor = time.perf_counter() - t
+    return {"sentences": first.sentences, "chunks": first.chunks, "build_s": round(first.seconds, 1),
+            "embed_s": round(embedding, 1), "embedded_texts": embedded, "floor_s": round(floor, 1),
+            "build_over_floor": round(first.seconds / floor, 2), "noop_build_s": round(again.seconds, 2)}
+
+
+def index_format(code: Path) -> int:
+    """The index format the checkout ``code`` reads."""
+    done = subprocess.run([sys.executable, "-c", "from retrieval.index.store import INDEX_FORMAT; print(INDEX_FORMAT)"],
+                          cwd=code, env={**os.environ, "PYTHONPATH": str(code)}, capture_output=True, text=True, check=True)
+    return int(done.stdout)
+
+
 def child(code: Path | None, index: Path, questions: Path, warmup: int, recall: int) -> dict:
     """Time ``index`` in a fresh process running the checkout ``code`` (None: this one)."""
     env = {**os.environ, "PYTHONPATH": str(code or ROOT), "HF_HUB_OFFLINE": "1"}
@@ -244,36 +301,51 @@ def child(code: Path | None, index: Path, questions: Path, warmup: int, recall: 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, help="time this built index")
-    ap.add_argument("--questions", required=True, type=Path, help="JSONL with a 'question' field per line")
+    ap.add_argument("--questions", type=Path, help="JSONL with a 'question' field per line")
     ap.add_argument("--warmup", type=int, default=5, help="questions asked before timing starts")
     ap.add_argument("--recall", type=int, default=20, help="questions for the approximate index's recall@5")
     ap.add_argument("--synthetic", type=int, nargs="+", metavar="SENTENCES", help="sizes of synthetic archives")
     ap.add_argument("--seed-index", type=Path, help="the (format 3) index replicated into synthetic archives")
     ap.add_argument("--out", type=Path, default=Path("/tmp/newsqa-bench"), help="where synthetic archives go")
     ap.add_argument("--old", type=Path, help="an older checkout (format 2) timed side by side")
+    ap.add_argument("--build", type=Path, metavar="CORPUS", help="time a build of this corpus against the raw encode floor")
     ap.add_argument("--add", type=Path, metavar="ISSUE", help="then add this issue file to each archive, timed")
     args = ap.parse_args()
-    questions = [json.loads(line)["question"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if args.build is None and args.questions is None:
+        ap.error("--questions is needed to time questions")
 
+    if args.build:
+        result = time_build(args.build, args.out / "build")
+        print(f"build of {result['sentences']} sentences and {result['chunks']} chunks: {result['build_s']} s, of which "
+              f"embedding {result['embedded_texts']} texts {result['embed_s']} s; the model alone embeds the sentences "
+              f"in {result['floor_s']} s ({result['build_over_floor']}x); again with nothing changed: "
+              f"{result['noop_build_s']} s", file=sys.stderr)
+        print(json.dumps(result))
+        return 0
+    questions = [json.loads(line)["question"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     if args.index:
         result = time_index(args.index, questions, args.warmup, args.recall)
         print(f"open {result['open_s']} s ({result['rss_open_mb']} MB), first answer {result['first_answer_s']} s, "
               f"warm p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms over {result['questions']} questions, "
-              f"peak {result['peak_rss_mb']} MB", file=sys.stderr)
+              f"peak {result['peak_rss_mb']} MB; stages p50/p95 ms: "
+              + ", ".join(f"{name} {p50}/{p95}" for name, (p50, p95) in result["stages_ms"].items()), file=sys.stderr)
         print(json.dumps(result))
         return 0
     if not (args.synthetic and args.seed_index):
         ap.error("give --index, or --synthetic with --seed-index")
+    # an old checkout that reads today's format times the same archive; one from before it, a copy in format 2
+    legacy = bool(args.old) and index_format(args.old) != index_format(ROOT)
     rows = []
     for size in args.synthetic:
         folder = args.out / str(size)
         t = time.perf_counter()
         print(f"writing a synthetic archive of about {size} sentences …", file=sys.stderr, flush=True)
-        replicate(args.seed_index, folder, size, old=bool(args.old))
+        replicate(args.seed_index, folder, size, old=legacy)
         made = time.perf_counter() - t
         for code, label in ([(args.old, "old")] if args.old else []) + [(None, "new")]:
             load = os.getloadavg()
-            result = child(code, folder / label, args.questions, args.warmup, args.recall if label == "new" else 0)
+            where = folder / ("old" if label == "old" and legacy else "new")
+            result = child(code, where, args.questions, args.warmup, args.recall if label == "new" else 0)
             row = {"size": size, "code": label, "load": [round(x, 2) for x in load], "generated_s": round(made, 1), **result}
             if label == "new" and args.add:
                 row.update(time_add(folder, args.add))
@@ -287,6 +359,10 @@ def main() -> int:
             continue
         print(f"{r['sentences']:>10} {r['code']:>4} {r['open_s']:>7} {r['index_open_s']:>7} {r['rss_open_mb']:>7} {r['first_answer_s']:>8} "
               f"{r['p50_ms']:>7} {r['p95_ms']:>7} {r['peak_rss_mb']:>8} {r.get('recall_at_5', '-'):>8}  {r['load']}")
+    for r in rows:
+        if r.get("stages_ms"):
+            print(f"{r['sentences']:>10} {r['code']:>4} stages p50/p95 ms: "
+                  + ", ".join(f"{name} {p50}/{p95}" for name, (p50, p95) in r["stages_ms"].items()))
     for r in rows:
         if "add_s" in r:
             print(f"adding {args.add.name} to {r['sentences']} sentences: {r['add_s']} s, of which embedding its "

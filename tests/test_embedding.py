@@ -58,19 +58,3 @@ def test_questions_are_encoded_as_sentence_transformers_encodes_them(embedder):
     theirs = embedder._encode(questions, "query", batch_size=1, show_progress=False)
     np.testing.assert_allclose(ours, theirs, atol=2e-5)
 
-
-def test_serving_questions_imports_no_transformers(model_settings):
-    """Loading the model for questions (what AnswerService.open does) must not import
-    transformers or sentence-transformers: that was 4 of the 6 seconds it took."""
-    import os
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; from retrieval.model.embedding import Embedder; from retrieval.settings import Settings; "
-        "e = Embedder.from_settings(Settings()); v = e.encode_queries(['株洲在哪里']); "
-        "print(v.shape, 'transformers' in sys.modules, 'sentence_transformers' in sys.modules)"
-    )
-    env = {**os.environ, "NEWSQA_CACHE_DIR": str(model_settings.cache_dir), "HF_HUB_OFFLINE": "1"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
-    assert out.split("\n")[0] == "(1, 384) False False", out

