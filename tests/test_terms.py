@@ -94,3 +94,19 @@ def test_inside_an_entry_the_question_words_beyond_its_subject_pick_the_sentence
     reply = entry_service.ask(question)
     assert reply.answered
     assert answer in reply.passages[0].quote
+
+
+def test_a_common_long_term_is_counted_from_a_sample_and_a_scattered_one_is_not_found(tmp_path):
+    """A word in tens of thousands of sentences of a large archive had every one of them searched
+    on every question asking it; its idf now comes from a sample, within a few per cent. Pairs of
+    a term that occur apart are still no occurrence, however many sentences hold them."""
+    from retrieval.index.terms import _DF_SAMPLE
+
+    n = 3 * _DF_SAMPLE
+    # every sentence holds both pairs of 株洲市 and of 甲乙丙; two in three hold 株洲市, none 甲乙丙
+    sentences = [("株洲市" if i % 3 else "株洲在湖南，洲市很大") + f"，甲乙和乙丙第{i}句。" for i in range(n)]
+    terms = stored_terms(tmp_path, sentences, list(range(n)), ["标题"] * n)
+    exact = sum("株洲市" in s for s in sentences)
+    assert exact > _DF_SAMPLE
+    assert abs(terms.document_frequency("株洲市") - exact) <= 0.03 * exact
+    assert terms.document_frequency("甲乙丙") == 0

@@ -31,6 +31,7 @@ from retrieval.text import CJK_CHAR, normalize
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
 _SEP = "\x00"
 _CHAR_BITS = 21  # every code point fits in 21 bits: a character pair is one 42-bit key
+_DF_SAMPLE = 2000  # candidate sentences checked for a long term's document frequency; more are sampled
 
 
 def mapped(path: Path) -> np.ndarray:
@@ -181,7 +182,19 @@ class TermIndex:
             if not len(candidates):
                 return 0
             candidates = np.intersect1d(candidates, other, assume_unique=True)
-        # the pairs may occur apart: look for the whole term inside each candidate, in the map
+        # the pairs may occur apart: look for the whole term inside each candidate, in the map; of
+        # more than _DF_SAMPLE candidates (a common word of a large archive: 株洲市 is in a tenth
+        # of a million sentences) a fixed random sample, scaled up -- an idf needs no exact count
+        # (random, not evenly spaced: a periodic archive, copies of the same issues, aliases with a stride)
+        if len(candidates) > _DF_SAMPLE:
+            sample = np.sort(candidates[np.random.default_rng(0).integers(0, len(candidates), _DF_SAMPLE)])
+            found = self._holding(term, sample)
+            if found:
+                return max(1, round(found * len(candidates) / _DF_SAMPLE))
+        return self._holding(term, candidates)
+
+    def _holding(self, term: str, candidates: np.ndarray) -> int:
+        """How many of the ``candidates`` sentences hold ``term``."""
         needle, buffer, starts = term.encode("utf-32-le"), self.sentences.buffer, self.sentences.starts
         found = 0
         for i in candidates.tolist():

@@ -72,7 +72,8 @@ class VectorSearch:
         path = directory / f"{name}.ivf"
         approximate = None
         if path.exists():
-            approximate = faiss.read_index(str(path))
+            # mapped like the matrix: the probed lists are read when searched, not at open
+            approximate = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
             ivf = faiss.extract_index_ivf(approximate)
             ivf.nprobe = probes(ivf.nlist, tuning)
         return cls(matrix, approximate, tuning)
