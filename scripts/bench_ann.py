@@ -32,8 +32,9 @@ def main() -> int:
     ap.add_argument("--vectors", type=Path, required=True, help="an index's sentence_vectors.npy")
     ap.add_argument("--questions", type=Path, required=True, help="JSONL with a 'question' field per line")
     ap.add_argument("--limit", type=int, default=200, help="at most this many questions")
+    ap.add_argument("--probe-share", type=float, nargs="+", default=[0.05, 0.1, 0.3], help="IVF shares of lists probed")
     ap.add_argument("--hnsw-m", type=int, default=32)
-    ap.add_argument("--ef", type=int, nargs="+", default=[64, 128, 256], help="HNSW efSearch values to try")
+    ap.add_argument("--ef", type=int, nargs="*", default=[32, 64, 128], help="HNSW efSearch values to try (none: no HNSW)")
     args = ap.parse_args()
 
     import faiss
@@ -75,20 +76,24 @@ def main() -> int:
     ivf = approximate_index(np.asarray(matrix))
     built = time.perf_counter() - t
     faiss.omp_set_num_threads(1)
-    rows.append(measure(f"IVF-SQ8 (nlist {faiss.extract_index_ivf(ivf).nlist}, nprobe {faiss.extract_index_ivf(ivf).nprobe})", ivf, built))
-    del ivf
-    faiss.omp_set_num_threads(os.cpu_count() or 1)
-    t = time.perf_counter()
-    hnsw = faiss.IndexHNSWSQ(matrix.shape[1], faiss.ScalarQuantizer.QT_8bit, args.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = 80
-    hnsw.train(np.asarray(matrix[:: max(1, len(matrix) // 100_000)]))
-    for start in range(0, len(matrix), 100_000):
-        hnsw.add(np.ascontiguousarray(matrix[start : start + 100_000]))
-    built = time.perf_counter() - t
-    faiss.omp_set_num_threads(1)
-    for ef in args.ef:
-        hnsw.hnsw.efSearch = ef
-        rows.append(measure(f"HNSW-SQ8 (M {args.hnsw_m}, efSearch {ef})", hnsw, built))
+    lists = faiss.extract_index_ivf(ivf)
+    for share in args.probe_share:
+        lists.nprobe = max(1, round(share * lists.nlist))
+        rows.append(measure(f"IVF-SQ8 (nlist {lists.nlist}, nprobe {lists.nprobe})", ivf, built))
+    del ivf, lists
+    if args.ef:
+        faiss.omp_set_num_threads(os.cpu_count() or 1)
+        t = time.perf_counter()
+        hnsw = faiss.IndexHNSWSQ(matrix.shape[1], faiss.ScalarQuantizer.QT_8bit, args.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = 80
+        hnsw.train(np.asarray(matrix[:: max(1, len(matrix) // 100_000)]))
+        for start in range(0, len(matrix), 100_000):
+            hnsw.add(np.ascontiguousarray(matrix[start : start + 100_000]))
+        built = time.perf_counter() - t
+        faiss.omp_set_num_threads(1)
+        for ef in args.ef:
+            hnsw.hnsw.efSearch = ef
+            rows.append(measure(f"HNSW-SQ8 (M {args.hnsw_m}, efSearch {ef})", hnsw, built))
     print(f"{'index':<40} {'build s':>8} {'MB':>6} {'recall@5':>8} {'p50 ms':>7} {'p95 ms':>7}")
     for r in rows:
         print(f"{r['index']:<40} {r['build_s']:>8} {r['memory_mb']:>6} {r['recall_at_5']:>8} {r['p50_ms']:>7} {r['p95_ms']:>7}")

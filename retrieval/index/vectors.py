@@ -4,7 +4,7 @@ The unit vectors are stored once, float32, as ``.npy``; loading maps them, so op
 and every candidate can be scored exactly (``matrix[ids] @ q``). Up to
 ``Tuning.approximate_above`` rows a search is one matrix-vector product over the map (a few ms per
 10k rows). Above it, the build also writes an IVF index with 8-bit scalar-quantized codes
-(a quarter of the float size): a search probes ``approximate_probe_share`` of its lists, and the best
+(a quarter of the float size): a search probes ``approximate_probes_per_sqrt`` × √lists of them, and the best
 ``approximate_rescore`` × k of what it finds are rescored exactly from the float matrix, so the
 returned order is the exact cosine order of the candidates.
 """
@@ -95,4 +95,4 @@ def approximate_index(vectors: np.ndarray, tuning: Tuning = TUNING) -> faiss.Ind
 
 def probes(lists: int, tuning: Tuning = TUNING) -> int:
     """How many of ``lists`` IVF lists a search looks into."""
-    return max(1, min(lists, math.ceil(tuning.approximate_probe_share * lists)))
+    return max(1, min(lists, math.ceil(tuning.approximate_probes_per_sqrt * math.sqrt(lists))))
