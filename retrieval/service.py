@@ -167,12 +167,16 @@ class AnswerService:
 
     def prepare_in_background(self) -> threading.Thread:
         """Load, on a background thread, what only some questions need and the first of them would
-        otherwise wait for: jieba's part-of-speech tags (half a second; names and places in
-        answers, follow-ups) and the English dictionary (over a second; English questions). For
+        otherwise wait for: torch's first forward pass (its kernels are set up then: a few tenths of
+        a second), jieba's part-of-speech tags (half a second; names and places in answers,
+        follow-ups) and the English dictionary (over a second; English questions). For
         processes that stay up (the REPL, the bot) once the service is open; a one-shot ``ask``
         does not call it: its one question would share the interpreter with the loading."""
         def load() -> None:
-            import jieba.posseg  # noqa: F401 - importing it loads the tags
+            self.searcher.vector(self.searcher.query("株洲日报"))
+            import jieba.posseg
+
+            jieba.posseg.lcut("株洲日报")  # its tags, and the default dictionary it tags with
 
             glossary()
 
