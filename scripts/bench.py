@@ -118,7 +118,7 @@ def time_index(index: Path, questions: list[str], warmup: int, recall_questions:
 
 def replicate(seed: Path, out: Path, sentences: int, *, old: bool, rng_seed: int = 0) -> Path:
     """An index of about ``sentences`` sentences made of copies of the seed index's articles, in
-    format 3 at ``out/new`` (and format 2 at ``out/old`` with ``old``); returns ``out``."""
+    the current format at ``out/new`` (and format 2 at ``out/old`` with ``old``); returns ``out``."""
     import numpy as np
 
     from retrieval.index.lexical import LexicalIndex, stored_tokens
@@ -221,7 +221,7 @@ def replicate(seed: Path, out: Path, sentences: int, *, old: bool, rng_seed: int
 
 
 def time_add(folder: Path, issue: Path) -> dict:
-    """Add one issue file to the synthetic archive at ``folder`` (format 3), incrementally: the whole
+    """Add one issue file to the synthetic archive at ``folder`` (current format), incrementally: the whole
     build, and the part of it spent embedding the issue's sentences and chunks."""
     from retrieval.service import add
     from retrieval.model.embedding import Embedder
@@ -312,9 +312,9 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=5, help="questions asked before timing starts")
     ap.add_argument("--recall", type=int, default=20, help="questions for the approximate index's recall@5")
     ap.add_argument("--synthetic", type=int, nargs="+", metavar="SENTENCES", help="sizes of synthetic archives")
-    ap.add_argument("--seed-index", type=Path, help="the (format 3) index replicated into synthetic archives")
+    ap.add_argument("--seed-index", type=Path, help="the (current format) index replicated into synthetic archives")
     ap.add_argument("--out", type=Path, default=Path("/tmp/newsqa-bench"), help="where synthetic archives go")
-    ap.add_argument("--old", type=Path, help="an older checkout (format 2) timed side by side")
+    ap.add_argument("--old", type=Path, help="an older checkout timed side by side (on the same archive, or on a format-2 copy)")
     ap.add_argument("--build", type=Path, metavar="CORPUS", help="time a build of this corpus against the raw encode floor")
     ap.add_argument("--add", type=Path, metavar="ISSUE", help="then add this issue file to each archive, timed")
     args = ap.parse_args()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.ranking.answer_types import question_places, question_types, question_unit, sentence_types, type_match
+from retrieval.ranking.answer_types import (
+    answer_span,
+    question_places,
+    question_types,
+    question_unit,
+    sentence_types,
+    type_match,
+)
 from retrieval.ranking.search import Candidates, Hit, confidence
 from retrieval.ranking.tuning import Tuning
 
@@ -29,6 +36,11 @@ from retrieval.ranking.tuning import Tuning
         ("要从什么角度去权衡,而不是找理由推脱?", set(), None),
         ("盾柱木的别名是什么?", {"alias"}, None),
         ("潘仕成逝世的时间是?", {"date"}, None),
+        ("该村是从哪一年开始打造基地的?", {"year"}, None),  # a year, not any date
+        ("In what year did the village start the base?", {"year"}, None),
+        ("临时施工许可是哪天通过的?", {"day"}, None),  # a day, not "去年年底"
+        ("培训会是几月几日召开的?", {"day"}, None),
+        ("项目是几月复工的?", {"date"}, None),
         ("符泳练水的时间是其他泳手的一半,为什么成绩非凡?", {"reason"}, None),
     ],
 )
@@ -49,6 +61,30 @@ def test_what_a_question_asks_for(question, kinds, unit):
 )
 def test_a_sentence_that_gives_a_reason_or_another_name(sentence, kind, holds):
     assert (kind in sentence_types(sentence)) is holds
+
+
+@pytest.mark.parametrize(
+    ("sentence", "year", "day"),
+    [
+        ("3月8日,徐家塘村油菜花盛开。", False, True),  # a day but no year
+        ("该村从2016年开始打造油菜种植基地。", True, False),
+        ("去年年底临时施工许可证到期。", True, False),
+        ("昨日,项目通过临时施工许可。", False, True),
+        ("住在3号楼的居民", False, False),
+        ("上世纪90年代建成", False, False),
+    ],
+)
+def test_a_sentence_that_prints_a_year_or_a_day(sentence, year, day):
+    kinds = sentence_types(sentence)
+    assert ("year" in kinds, "day" in kinds) == (year, day)
+
+
+def test_the_answer_to_a_year_question_is_the_year_not_the_day():
+    quote = "3月8日,村里油菜花盛开。村支书介绍,该村从2016年开始打造油菜种植基地。"
+    year = answer_span(quote, question_types("该村是哪一年开始打造基地的?"))
+    day = answer_span(quote, question_types("油菜花是哪天盛开的?"))
+    assert year is not None and quote[slice(*year)] == "2016年"
+    assert day is not None and quote[slice(*day)] == "3月8日"
 
 
 @pytest.mark.parametrize(

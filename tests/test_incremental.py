@@ -117,7 +117,7 @@ def test_the_index_is_memory_mapped_not_copied_into_python_objects(archive):
 def test_an_index_of_an_older_format_is_refused_with_the_rebuild_command(archive, embedder):
     path = archive.index_dir / "manifest.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), "format": 2}))
-    with pytest.raises(StaleIndexError, match=r"format 2, this newsqa reads format 3.*newsqa build --index"):
+    with pytest.raises(StaleIndexError, match=r"format 2, this newsqa reads format 4.*newsqa build --index"):
         AnswerService.open(archive, embedder=embedder)
 
 
@@ -142,7 +142,7 @@ def test_the_approximate_index_finds_what_exact_search_finds(seed_service, embed
 
 
 def test_the_benchmark_writes_a_synthetic_archive_that_answers(seed_service, seed_settings, embedder, tmp_path):
-    """A smoke run of scripts/bench.py's synthetic archive (about 2,000 sentences, format 3)."""
+    """A smoke run of scripts/bench.py's synthetic archive (about 2,000 sentences, format 4)."""
     import importlib.util
     from pathlib import Path
 

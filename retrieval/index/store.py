@@ -40,7 +40,9 @@ from retrieval.index.vectors import VectorSearch
 # 2: per-sentence facts (answer kinds, byline) and sentence → chunk maps are stored, not derived at load
 # 3: everything memory-mapped: term statistics, BM25 with its tokens, article texts as arrays,
 #    vectors as .npy (and an approximate index above a size), per-article content hashes
-INDEX_FORMAT = 3
+# 4: the facts hold two finer kinds of date, a year and a day of the month (answer_types.KINDS):
+#    every bit after "date" moved
+INDEX_FORMAT = 4
 MANIFEST = "manifest.json"
 ISSUES = "issues.json"  # the issue files with their publication dates
 # files up to this size are checked whole at every load (xxh3 runs at memory speed: 4 ms for the

@@ -4,6 +4,10 @@
 (因为, 由于, 为了…), "别名…" another name (又称, 俗称…). A sentence that talks about the right topic
 but holds no quantity cannot answer "多少"; the sentence next to it that does usually can. This is
 the classic answer-type check of extractive QA, in Chinese and English.
+
+Two date questions are finer: "哪一年" needs a year ("3月8日,…基地油菜花盛开" holds a date but
+cannot say which year; "该村从2016年开始…" next to it can), "哪天" / "几月几日" a day of the month
+("去年年底" is a date, not a day).
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ _QUESTION = {
         r"|\bwhen\b|\bwhat (?:year|day|date|month|time)\b|\bwhich (?:year|day|date|month)\b|\bhow long ago\b",
         re.I,
     ),
+    # finer kinds of date: they stand for "date" in the kinds of a question (question_types)
+    "year": re.compile(r"哪[一个]?年(?![龄级纪])|\b(?:what|which) year\b", re.I),
+    "day": re.compile(r"哪[一]?天|哪一日|几月几[日号]|几号(?![线楼])|\b(?:what|which) (?:day|date)\b|\bon what date\b", re.I),
     "number": re.compile(
         r"多少|几[个名家项次天人位件所台辆吨亩元倍条座批种成批]|多[高长大远重宽深]|占.{0,6}(?:比|多)|比例|百分之|几成|第几|排名"
         r"|\bhow (?:many|much|long|tall|high|far|big|old|large)\b|\bwhat (?:percentage|proportion|share|number)\b",
@@ -44,6 +51,8 @@ _QUESTION = {
     ),
 }
 
+_FINER_DATES = {"year", "day"}
+
 # a quantity: a number with a unit or measure word, or a share — not a bare date like 3月23日
 _UNIT = r"(?:[个名家项次天人吨亩元米倍岁条座批种户台辆件所斤股层栋套起位届度期组只场轮]|平方|公里|公顷|立方|小时|分钟|千瓦|瓦|[A-Za-z]{1,3}(?![A-Za-z]))"
 
@@ -58,6 +67,12 @@ def _amount(units: str, *, digit_units: str = "") -> str:
 
 
 _NUMBER = re.compile(_amount(_UNIT, digit_units="|%|‰|成") + "|百分之|[一二两三四五六七八九十]成")
+# a year, printed ("2016年") or relative to the article ("去年5月"); a day of the month ("3月22日",
+# "二十二日", "昨日"), not a numbered thing ("3号楼")
+_YEAR = re.compile(r"(?<!\d)\d{4}\s*年(?!代)|[〇零○一二三四五六七八九]{4}年|[今去明前]年")
+_DAY = re.compile(
+    r"(?<!\d)\d{1,2}\s*日|(?<!\d)\d{1,2}\s*号(?![楼线院馆门车机位])|[一二三]?十?[一二三四五六七八九十]日|[昨今前明][天日]|元旦|除夕"
+)
 _DATE = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[今去明前]年|上半年|下半年|年底|年初|月底|月初|元旦|春节|(?:[一二三四五六七八九十]+)月")
 # a length of time: "3个月", "152天", "40分钟" — not a year ("2024年") or a day of the month ("5日")
 _DURATION = re.compile(
@@ -80,7 +95,12 @@ _PLACE = re.compile(f"[{CJK}]{{1,6}}" r"(?:路|街|大道|区|县|市|镇|乡|�
 
 
 def question_types(question: str) -> frozenset[str]:
-    return frozenset(t for t, pattern in _QUESTION.items() if pattern.search(question))
+    """The kinds of thing ``question`` asks for. "哪一年" asks for a year and "哪天" for a day, in
+    place of any date: the sentence that prints only "3月8日" cannot say which year."""
+    kinds = {t for t, pattern in _QUESTION.items() if pattern.search(question)}
+    if kinds & _FINER_DATES:
+        kinds.discard("date")
+    return frozenset(kinds)
 
 
 def question_unit(question: str) -> str | None:
@@ -108,7 +128,7 @@ def _amount_in(unit: str) -> re.Pattern[str]:
 
 # What a sentence holds, as bits: computed once per sentence at build time and stored in the index
 # (jieba's part-of-speech tagging was half of a query's time when it ran per candidate).
-KINDS = ("number", "duration", "date", "place", "reason", "alias", "person")
+KINDS = ("number", "duration", "date", "year", "day", "place", "reason", "alias", "person")
 _BIT = {kind: 1 << i for i, kind in enumerate(KINDS)}
 BYLINE = 1 << len(KINDS)  # a byline on its own ("株洲日报讯(全媒体记者/张威)"): not a kind of answer
 
@@ -122,7 +142,7 @@ def sentence_facts(sentence: str, *, byline: bool = False) -> int:
     """The kinds of thing ``sentence`` holds (``KINDS`` bits), plus ``BYLINE`` when it is one."""
     bits = BYLINE if byline else 0
     for kind, pattern in (
-        ("number", _NUMBER), ("duration", _DURATION), ("date", _DATE),
+        ("number", _NUMBER), ("duration", _DURATION), ("date", _DATE), ("year", _YEAR), ("day", _DAY),
         ("place", _PLACE), ("reason", _REASON), ("alias", _ALIAS),
     ):
         if pattern.search(sentence):
@@ -167,6 +187,8 @@ _DATE_SPAN = re.compile(
     r"|\d{1,2}\s*月(?:底|初|份)?|[今去明前]年|上半年|下半年|年底|年初|元旦|春节"
 )
 
+# the day a 哪天/几月几日 question wants, with its month and year where printed
+_DAY_SPAN = re.compile(r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月\s*)?(?:\d{1,2}\s*日|\d{1,2}\s*号(?![楼线院馆门车机位])|[一二三]?十?[一二三四五六七八九十]日)|[昨今前明][天日]|元旦|除夕")
 
 # "多高" asks for a length, "多重" a weight, "多大" an area: the amount in such a unit answers it
 _DIMENSION = (
@@ -192,6 +214,10 @@ def answer_span(
         candidates += [_amount_in(unit)] if unit else []
         candidates += [amount for pattern, amount in _DIMENSION if pattern.search(question)]
         candidates.append(_NUMBER)
+    if "year" in kinds:
+        candidates.append(_YEAR)
+    if "day" in kinds:
+        candidates.append(_DAY_SPAN)
     if "date" in kinds:
         candidates.append(_DATE_SPAN)
     for pattern in candidates:

@@ -15,17 +15,17 @@ from functools import cached_property
 
 from retrieval.text import CJK
 
-_KINDS = "项目|公司|集团|企业|大厦|小镇|基地|产业园|园区|村|镇|区|县|市|会议|活动|医院|学校|中心|工程|大会"
+THING_KINDS = "项目|公司|集团|企业|大厦|小镇|基地|产业园|园区|村|镇|区|县|市|会议|活动|医院|学校|中心|工程|大会"
 # "他/她" and their English cousins: a person of the last answer
 _PERSON = re.compile(r"他们|她们|他|她|此人|这个人|这位|\b(?:he|she|him|her|his)\b", re.I)
 # "该项目", "这家公司", "这个区": a thing of the last answer, named by its kind
-_THING = re.compile(rf"(?:该|这个|这家|这座|这项|这所|这条|这一|此|那个|那家)({_KINDS})")
+_THING = re.compile(rf"(?:该|这个|这家|这座|这项|这所|这条|这一|此|那个|那家)({THING_KINDS})")
 _IT = re.compile(r"它们|它|\b(?:it|its|this (?:project|company|building|place|village|district))\b", re.I)
 # "那E区呢?", "E区呢": the last question, asked about something else of the same kind
 _ELLIPSIS = re.compile(rf"^\s*(?:那么?)?\s*([0-9A-Za-z{CJK}]{{1,12}}?)\s*呢\s*[?？]?\s*$")
 # "还有呢?", "what else?": the last question again, for what its answer did not show
 _MORE = re.compile(r"^\s*(?:还有呢|还有吗|还有什么|然后呢|what else|anything else|and)\s*[?？]?\s*$", re.I)
-_KIND_END = re.compile(rf"(?:{_KINDS})$")
+_KIND_END = re.compile(rf"(?:{THING_KINDS})$")
 # words that may open or continue a name ("蓝谷/小镇/低层/区/项目", "湖南/先进/硬质/材料/产业园")
 _NAME_FLAGS = ("n", "a", "b", "j", "eng", "m")
 
@@ -103,7 +103,7 @@ def resolve(question: str, topic: Topic | None) -> Resolved | None:
     m = _ELLIPSIS.match(question)
     if m:
         new = m.group(1)
-        kind = next((k for k in _KINDS.split("|") if new.endswith(k)), None)
+        kind = next((k for k in THING_KINDS.split("|") if new.endswith(k)), None)
         old = None
         if kind and re.fullmatch(rf"[0-9A-Za-z]+{kind}", new):  # "E区" replaces "A区"
             old = re.search(rf"[0-9A-Za-z]+{kind}", topic.question)

@@ -21,6 +21,7 @@ import numpy as np
 
 from retrieval.index.store import Index
 from retrieval.index.vectors import top_ids
+from retrieval.ranking import twohop
 from retrieval.ranking.answer_types import BYLINE, holds_asked, kinds_mask
 from retrieval.ranking.query import Query, parse_query
 from retrieval.ranking.tuning import TUNING, Tuning
@@ -81,9 +82,11 @@ class Searcher:
         :meth:`on_date` rank ``Tuning.date_boost`` higher, and for a follow-up the sentences of
         the article it leans on (``prefer``) ``Tuning.followup_boost`` higher: boosts, not
         filters (a two-hop question's other hop may be printed on another day, a follow-up may
-        be answered elsewhere), and the confidence discounts them."""
+        be answered elsewhere), and the confidence discounts them. A two-hop question ("…的那位董事长,
+        在全国两会期间建议…?") is searched again as :meth:`second_hop` rewrites it, when it does."""
         cand = self.candidates(query, self.vector(query) if vector is None else vector)
         hits = rank(cand, self.tuning)
+        query, cand, hits = self.second_hop(query, cand, hits)
         if query.when is None and prefer is None:
             return hits, confidence(hits, cand, self.tuning)
 
@@ -97,6 +100,41 @@ class Searcher:
         # a boost orders, it is no evidence that the paper answers: the confidence discounts it
         return hits, confidence(hits, cand, self.tuning) - (boost(hits[0].sentence) if hits else 0.0)
 
+    def second_hop(self, query: Query, cand: Candidates, hits: list[Hit]) -> tuple[Query, Candidates, list[Hit]]:
+        """For a question that describes what it asks about by a clause ("曹慧泉调研中车株洲所时与
+        之座谈的那位董事长,…", :mod:`~retrieval.ranking.twohop`) and whose best sentence answers that
+        clause — it is in the article the clause alone finds best, or it lacks the asked type — the
+        question with the clause replaced by the entity the clause's best sentences name (the first
+        of its best ``Tuning.hop_sentences`` in that article to name one: the sentence that matches
+        the clause's words best is often the one before the name, "曹慧泉对中车株洲所…表示感谢"), and
+        both searches' candidates ranked together under it: one ranking, one confidence. Any other
+        question, and any English one (the clause markers and the names read are Chinese), comes
+        back as it was."""
+        clause = twohop.split(query.normalized) if hits and not query.english else None
+        if clause is None:
+            return query, cand, hits
+        described = self.query(f"{clause.clause}{clause.head}")
+        first = rank(self.candidates(described, self.vector(described)), self.tuning)
+        if not first:
+            return query, cand, hits
+        article = self.index.sentences[first[0].sentence].article
+        untyped = cand.asks_type and not cand.answer_type[np.searchsorted(cand.ids, hits[0].sentence)]
+        if self.index.sentences[hits[0].sentence].article != article and not untyped:
+            return query, cand, hits  # the best sentence is not the clause's: the question needs no second hop
+        sentences = [
+            h.sentence for h in first
+            if self.index.sentences[h.sentence].article == article and not self.index.facts[h.sentence] & BYLINE
+        ][: self.tuning.hop_sentences]
+        entity = next(
+            (e for e in (twohop.bridge(self.index.sentence_text(i), clause, query.normalized) for i in sentences) if e),
+            None,
+        )
+        if entity is None:
+            return query, cand, hits
+        second = self.query(clause.ask(entity))
+        both = self.candidates(second, self.vector(second), also=cand.ids)
+        return second, both, rank(both, self.tuning)
+
     def on_date(self, query: Query, sentence: int) -> bool:
         """Whether ``sentence`` belongs to the days ``query`` names: its article's dateline or its
         issue's date falls in them, or the sentence itself prints the date as the question did."""
@@ -107,7 +145,10 @@ class Searcher:
             return True
         return any(when.holds(*day) for day in self._days[self.index.sentences[sentence].article])
 
-    def candidates(self, query: Query, vector: np.ndarray) -> Candidates:
+    def candidates(self, query: Query, vector: np.ndarray, also: np.ndarray | None = None) -> Candidates:
+        """The candidate sentences of ``query`` (its searches' pools, and the sentences ``also``,
+        another search's candidates ranked with them) with their features for it; ``vector`` is
+        the question's embedding (:meth:`vector`)."""
         index, t = self.index, self.tuning
         k = min(t.dense_pool, self._n)
         dense_ids = index.sentence_vectors.search(vector, k)
@@ -120,6 +161,8 @@ class Searcher:
             bm25 = index.lexical.scores(" ".join(query.terms))
             matching = np.flatnonzero(bm25 > 0)  # the best k of the sentences holding a query word
             cand.update(top_ids(bm25[matching], matching, k).tolist())
+        if also is not None:
+            cand.update(also.tolist())
         ids = np.fromiter(sorted(cand), dtype=np.int64)
 
         dense = index.sentence_matrix[ids] @ vector

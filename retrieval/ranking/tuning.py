@@ -27,6 +27,10 @@ class Tuning:
     # a follow-up ("他…", "那E区呢?"): added to the sentences of the article it leans on (by hand)
     followup_boost: float = 0.05
 
+    # a two-hop question ("…的那位董事长,…"): the entity its clause describes is looked for in the
+    # clause's best this many sentences of its best article, best first (set by hand, not fitted)
+    hop_sentences: int = 3
+
     # --- confidence that the best sentence answers; compared with ``answer_threshold`` ----------
     # confidence = best fused score
     #   - unknown_penalty × (share of the question's keyword weight found nowhere in the corpus)
