@@ -180,7 +180,9 @@ class AnswerService:
 
             glossary()
 
-        thread = threading.Thread(target=load, name="newsqa-prepare", daemon=True)
+        # not a daemon: a process that exits while torch runs on a daemon thread aborts
+        # ("terminate called without an active exception"); exit waits for the loading instead
+        thread = threading.Thread(target=load, name="newsqa-prepare")
         thread.start()
         return thread
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import jieba.posseg
 
 from retrieval.ranking.followup import THING_KINDS, entities
 
@@ -59,6 +58,8 @@ def split(question: str) -> Clause | None:
         if comma and not _SENTENCE_END.search(after, 0, comma.start()):
             head, rest = after[: comma.start()], after[comma.end():]
         else:
+            import jieba.posseg  # loaded when a question first needs it (half a second)
+
             head = ""
             for pair in jieba.posseg.cut(after, HMM=True):
                 if not pair.flag.startswith("n"):
@@ -97,6 +98,8 @@ def _named_after_role(sentence: str, head: str) -> str | None:
     for n in range(len(head), 1, -1):
         at = sentence.find(head[-n:])
         if at >= 0:
+            import jieba.posseg
+
             words = list(jieba.posseg.cut(sentence[at + n : at + n + _NAME_WINDOW], HMM=True))[:2]
             if words and words[0].flag == "nr" and len(words[0].word) >= 2:
                 return words[0].word
