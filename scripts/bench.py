@@ -220,6 +220,23 @@ def replicate(seed: Path, out: Path, sentences: int, *, old: bool, rng_seed: int
     return out
 
 
+def time_passages(embedder) -> list:
+    """Count, in the returned ``[seconds, texts]``, what ``embedder.encode_passages`` spends from now on."""
+    spent = [0.0, 0]
+    encode = embedder.encode_passages
+
+    def timed(texts, **kwargs):
+        t = time.perf_counter()
+        try:
+            return encode(texts, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t
+            spent[1] += len(texts)
+
+    embedder.encode_passages = timed  # type: ignore[method-assign]
+    return spent
+
+
 def time_add(folder: Path, issue: Path) -> dict:
     """Add one issue file to the synthetic archive at ``folder`` (current format), incrementally: the whole
     build, and the part of it spent embedding the issue's sentences and chunks."""
@@ -229,17 +246,7 @@ def time_add(folder: Path, issue: Path) -> dict:
 
     settings = Settings(index_dir=(folder / "new").resolve(), corpus_paths=[folder / "corpus"])
     embedder = Embedder.from_settings(settings)
-    spent = [0.0]
-    encode = embedder.encode_passages
-
-    def timed(*args, **kwargs):
-        t = time.perf_counter()
-        try:
-            return encode(*args, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - t
-
-    embedder.encode_passages = timed  # type: ignore[method-assign]
+    spent = time_passages(embedder)
     report = add(settings, [issue], embedder=embedder, progress=lambda m: print(m, file=sys.stderr, flush=True))
     return {"add_s": round(report.seconds, 1), "add_embed_s": round(spent[0], 1), "add_embedded": report.embedded,
             "add_reused": report.reused}
@@ -257,18 +264,8 @@ def time_build(corpus: Path, out: Path) -> dict:
     settings = Settings(index_dir=(out / "index").resolve(), corpus_paths=[corpus.resolve()])
     shutil.rmtree(out, ignore_errors=True)
     embedder = Embedder.from_settings(settings)
-    spent = [0.0, 0]
     encode = embedder.encode_passages
-
-    def timed(texts, **kwargs):
-        t = time.perf_counter()
-        try:
-            return encode(texts, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - t
-            spent[1] += len(texts)
-
-    embedder.encode_passages = timed  # type: ignore[method-assign]
+    spent = time_passages(embedder)
     embedder.encode_passages(["株洲"])  # load sentence-transformers outside the timings
     spent[:] = [0.0, 0]
     first = build(settings, embedder=embedder)

@@ -39,7 +39,7 @@ def _safetensors(path: Path, mapped: str) -> dict[str, np.ndarray]:
         size = int.from_bytes(handle.read(8), "little")
         header = json.loads(handle.read(size))
         tensors = {}
-        for name, spec in sorted(header.items(), key=lambda item: item[1].get("data_offsets", [0])[0] if item[0] != "__metadata__" else -1):
+        for name, spec in header.items():
             if name == "__metadata__":
                 continue
             dtype = _DTYPES.get(spec["dtype"])

@@ -66,20 +66,21 @@ class Embedder:
     ) -> None:
         self._path = resolve_model(model_name, model_path, cache_dir, progress=progress)
         self.identity = model_identity(self._path)
-        # A user folder is judged by its own name: NEWSQA_MODEL_PATH may hold a model that is not E5.
-        self._looks_e5 = "e5" in str(model_path or model_name).lower()
-        prompts = self._folder_prompts()
-        self._questions = bert.load(self._path, prompts.get("query", ""))
+        self._prompts = self._folder_prompts(looks_e5="e5" in str(model_path or model_name).lower())
+        self._questions = bert.load(self._path, self._prompts.get("query", ""))
         self._model = None if self._questions is not None else self._sentence_transformer()
 
-    def _folder_prompts(self) -> dict[str, str]:
+    def _folder_prompts(self, *, looks_e5: bool) -> dict[str, str]:
+        """The folder's prompts as sentence-transformers reads them, E5's filling any it lacks when
+        the model is E5 (a user folder is judged by its own name: NEWSQA_MODEL_PATH may hold a model
+        that is not E5)."""
         try:
             config = json.loads((self._path / "config_sentence_transformers.json").read_text(encoding="utf-8"))
             prompts = {k: v for k, v in (config.get("prompts") or {}).items() if isinstance(v, str)}
         except (OSError, ValueError, AttributeError):
             prompts = {}
         for name, prefix in E5_PROMPTS.items():
-            if self._looks_e5 and not prompts.get(name):
+            if looks_e5 and not prompts.get(name):
                 prompts[name] = prefix
         return prompts
 
@@ -92,8 +93,8 @@ class Embedder:
             model = SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
         except Exception as error:  # noqa: BLE001 - a broken folder is the user's to fix; say which
             raise ModelUnavailableError(f"Could not load the sentence model from {self._path}: {error}") from error
-        for name, prefix in E5_PROMPTS.items():
-            if self._looks_e5 and not model.prompts.get(name):
+        for name, prefix in self._prompts.items():
+            if not model.prompts.get(name):
                 model.prompts[name] = prefix
         limits = (512, model.max_seq_length, getattr(model.tokenizer, "model_max_length", None))
         model.max_seq_length = min(v for v in limits if isinstance(v, int) and v > 0)

@@ -76,15 +76,15 @@ class Searcher:
         """The question's embedding (one unit vector), what the dense searches and features use."""
         return self.embedder.encode_queries([query.normalized])[0]
 
-    def search(self, query: Query, vector: np.ndarray | None = None, prefer: int | None = None) -> tuple[list[Hit], float]:
+    def search(self, query: Query, vector: np.ndarray, prefer: int | None = None) -> tuple[list[Hit], float]:
         """Every candidate sentence ranked by fused score, best first, and the confidence that the
-        best one answers. For a question naming days ("1月4日…", "上个月…") the sentences
+        best one answers; ``vector`` is the question's embedding (:meth:`vector`). For a question naming days ("1月4日…", "上个月…") the sentences
         :meth:`on_date` rank ``Tuning.date_boost`` higher, and for a follow-up the sentences of
         the article it leans on (``prefer``) ``Tuning.followup_boost`` higher: boosts, not
         filters (a two-hop question's other hop may be printed on another day, a follow-up may
         be answered elsewhere), and the confidence discounts them. A two-hop question ("…的那位董事长,
         在全国两会期间建议…?") is searched again as :meth:`second_hop` rewrites it, when it does."""
-        cand = self.candidates(query, self.vector(query) if vector is None else vector)
+        cand = self.candidates(query, vector)
         hits = rank(cand, self.tuning)
         query, cand, hits = self.second_hop(query, cand, hits)
         if query.when is None and prefer is None:
