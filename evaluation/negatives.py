@@ -14,6 +14,7 @@ and its questions become unanswerable (the "hold-out" row of the README).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from retrieval.corpus.chunking import split_sentences
@@ -31,7 +32,7 @@ def fact_absent(corpus: list[dict], questions: list[dict]) -> tuple[list[dict], 
     for record in corpus:
         text, group = record["text"], by_source.get(record["source"], [])
         spans = split_sentences(text)
-        kept = [q for q in group if int(q["id"].rsplit("_", 1)[-1]) % 2 == 0]
+        kept = [q for q in group if _number(q["id"]) % 2 == 0]
         dropped: set[int] = set()
         negatives = []
         for q in group:
@@ -55,6 +56,15 @@ def fact_absent(corpus: list[dict], questions: list[dict]) -> tuple[list[dict], 
             if q["answers"][0] not in new_text
         ]
     return out_corpus, out_questions
+
+
+def _number(question_id: str) -> int:
+    """A question's number within its paragraph: the digits its id ends with (CMRC's
+    ``TRIAL_800_QUERY_3``, DRCD's ``1147-2-3``)."""
+    return int(_TRAILING_DIGITS.search(question_id).group())
+
+
+_TRAILING_DIGITS = re.compile(r"\d+$")
 
 
 def topic_absent(corpus: list[dict], questions: list[dict]) -> tuple[list[dict], list[dict]]:

@@ -39,3 +39,13 @@ def test_topic_absent_leaves_out_every_other_paragraph_and_its_questions_become_
     assert [r["source"] for r in new_corpus] == ["cmrc-P0", "cmrc-P2"]
     assert [q["kind"] for q in new_questions] == ["cmrc", "unanswerable", "cmrc"]
     assert new_questions[1]["source"] is None and new_questions[1]["answers"] == []
+
+
+def test_drcd_question_ids_number_their_questions_too():
+    text = "丁河长约120公里。丁河流经三个县。"
+    corpus = [{"title": "丁河", "text": text, "source": "drcd-9-1"}]
+    questions = [{**_q(0, "120公里"), "id": "drcd-9-1-2", "source": "drcd-9-1"},
+                 {**_q(1, "三个县"), "id": "drcd-9-1-3", "source": "drcd-9-1"}]
+    new_corpus, new_questions = fact_absent.fact_absent(corpus, questions)
+    assert new_corpus[0]["text"] == "丁河长约120公里。"
+    assert [(q["id"], q["kind"]) for q in new_questions] == [("drcd-9-1-2", "cmrc"), ("drcd-9-1-3", "unanswerable")]
