@@ -68,6 +68,9 @@ class Answer:
     answered: bool
     passages: list[Passage]
     language: str = "zh"
+    # P(the first passage's quote holds the answer), calibrated; under Settings.min_probability
+    # the answer is "not found" (``answered`` False)
+    probability: float = 0.0
     seconds: float = 0.0
     # where ``seconds`` went: ("understand", s) normalizing and classifying, ("embed", s) the
     # question's vector, ("search", s) candidates, features and ranking, ("quote", s) cutting quotes
@@ -84,6 +87,7 @@ class Answer:
         record = {
             "question": self.question,
             "answered": self.answered,
+            "probability": round(self.probability, 3),
             "passages": [p.to_json() for p in self.passages],
         }
         if self.when:

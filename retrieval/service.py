@@ -32,9 +32,9 @@ from retrieval.ranking.english import glossary
 from retrieval.ranking.followup import Topic
 from retrieval.ranking.followup import resolve as resolve_followup
 from retrieval.ranking.query import Query
+from retrieval.ranking.ranker import RANKER
 from retrieval.ranking.quotes import select_passages
 from retrieval.ranking.search import Hit, Searcher
-from retrieval.ranking.tuning import TUNING
 from retrieval.settings import Settings
 from retrieval.text import CJK, language, normalize
 
@@ -168,12 +168,13 @@ class AnswerService:
     def prepare_in_background(self) -> threading.Thread:
         """Load, on a background thread, what only some questions need and the first of them would
         otherwise wait for: torch's first forward pass (its kernels are set up then: a few tenths of
-        a second), jieba's part-of-speech tags (half a second; names and places in answers,
+        a second), the learned ranker (LightGBM), jieba's part-of-speech tags (half a second; names and places in answers,
         follow-ups) and the English dictionary (over a second; English questions). For
         processes that stay up (the REPL, the bot) once the service is open; a one-shot ``ask``
         does not call it: its one question would share the interpreter with the loading."""
         def load() -> None:
             self.searcher.vector(self.searcher.query("株洲日报"))
+            RANKER.booster  # LightGBM's import and the model: 0.3 s
             import jieba.posseg
 
             jieba.posseg.lcut("株洲日报")  # its tags, and the default dictionary it tags with
@@ -210,9 +211,9 @@ class AnswerService:
         understood = lap()
         vector = self.searcher.vector(query)
         embedded = lap()
-        hits, confidence = self.searcher.search(query, vector, prefer=resolved.article if resolved else None)
+        hits, probability = self.searcher.search(query, vector, prefer=resolved.article if resolved else None)
         searched = lap()
-        answered = bool(hits) and confidence >= TUNING.answer_threshold
+        answered = bool(hits) and probability >= self.settings.min_probability
         ranked = hits if answered else []
         count = top_k or self.settings.top_k
         seen = previous.topic.quotes if resolved and resolved.again else ()
@@ -224,6 +225,7 @@ class AnswerService:
             question=asked,
             answered=answered,
             passages=passages if answered else [],
+            probability=probability,
             language=query.language if resolved is None else language(normalize(asked)),
             seconds=clock[-1] - clock[0],
             stages=(("understand", understood), ("embed", embedded), ("search", searched), ("quote", quoted)),

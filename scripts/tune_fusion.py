@@ -1,4 +1,8 @@
-"""Fit the fusion weights and the "not found" threshold on question files, and show the evidence.
+"""Fit the fusion weights and the confidence terms on question files, and show the evidence.
+
+The fused score these weights make orders the questions the learned ranker does not (English,
+dated, follow-ups) and is what the confidence starts from; the calibrated probability the service
+declines below is fitted by scripts/train_ranker.py.
 
     python scripts/tune_fusion.py --index var/index ../shared/eval/dev_seeds.jsonl \
         [--set cmrc=var/cmrc/index:var/cmrc/questions.jsonl] [--holdout var/cmrc-half/index:questions.jsonl]
@@ -46,7 +50,7 @@ def score_set(index, rows, tuning: Tuning, fuse=None):
     """hit@1, hit@5, MRR@5 over answerable items and (answerable?, confidence) of every item."""
     answers, tops = [], []
     for item, cand in rows:
-        hits = rank(cand, tuning) if fuse is None else fuse(cand)
+        hits = rank(cand, tuning, learned=False) if fuse is None else fuse(cand)
         answers.append(Answer(item.question, True, select_passages(index, hits, TOP_K, tuning)))
         tops.append((item.answerable, confidence(hits, cand, tuning)))
     overall = score([item for item, _ in rows], answers, {}).overall()

@@ -40,7 +40,7 @@ def test_batch_json_mode_answers_every_line_with_one_model_load(index_dir):
     assert lines[1]["answered"] is False and lines[1]["error"]
     del lines[1]
     first = lines[0]
-    assert set(first) == {"question", "answered", "passages", "ms"}
+    assert set(first) == {"question", "answered", "probability", "passages", "ms"}
     # where the time went: every stage, adding up to no more than the total
     assert set(first["ms"]) == {"total", "understand", "embed", "search", "quote"}
     assert sum(v for k, v in first["ms"].items() if k != "total") <= first["ms"]["total"] + 0.5

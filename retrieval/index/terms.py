@@ -218,12 +218,15 @@ class TermIndex:
         (``where="window"``: questions often restate the sentence before the answer, and a term of
         the headline — "蓝线裸顶鲷的体长…" in the article 蓝线裸顶鲷 — says which article, so it
         counts for every sentence of it and the other terms pick the sentence); or in its headline
-        and chunk (``where="context"``, the chunk being ``chunk_of_sentence[i]``)."""
+        and chunk (``where="context"``, the chunk being ``chunk_of_sentence[i]``); or in the sentence
+        alone (``where="sentence"``)."""
         if not terms:
             return np.zeros(len(ids), dtype=np.float32)
         w = np.asarray(weights, dtype=np.float32)
         if where == "context":
             texts = [self.contexts[int(chunk_of_sentence[i])] for i in ids]
+        elif where == "sentence":
+            texts = [self.sentences[int(i)] for i in ids]
         else:
             texts = [self._window(int(i)) for i in ids]
         present = np.asarray([[t in text for t in terms] for text in texts], dtype=np.float32)

@@ -5,9 +5,12 @@ sentence words — and each candidate is then scored on the same features: its o
 question (does this sentence say it?), the best cosine of a chunk holding it (is this the right
 passage?), the share of the question's keyword weight in the sentence with its neighbours and
 headline and in its headline-plus-chunk context (are the facts asked about here?), and whether it
-holds the kind of thing asked for (a number for 多少, a date for 哪天). All features live on fixed
-scales, so the weighted sum (:func:`rank`, weights in :class:`~retrieval.ranking.tuning.Tuning`) is
-comparable across questions and one threshold can tell "the paper says" from "the paper never said".
+holds the kind of thing asked for (a number for 多少, a date for 哪天), with what the learned ranker
+reads besides (neighbours' cosines, BM25, place in the article). A LightGBM model trained on DRCD
+orders a question's candidates (:func:`rank`, retrieval.ranking.ranker); the weighted sum of the
+fixed-scale features (weights in :class:`~retrieval.ranking.tuning.Tuning`) is comparable across
+questions, so a confidence built on it and calibrated into a probability (:func:`probability`)
+tells "the paper says" from "the paper never said".
 Everything that depends only on the corpus — a sentence's answer kinds, whether it is a byline, the
 chunks holding it — was computed at build time and is only looked up here.
 """
@@ -24,13 +27,14 @@ from retrieval.index.vectors import top_ids
 from retrieval.ranking import twohop
 from retrieval.ranking.answer_types import BYLINE, holds_asked, kinds_mask
 from retrieval.ranking.query import Query, parse_query
+from retrieval.ranking.ranker import RANKER, features
 from retrieval.ranking.tuning import TUNING, Tuning
 
 
 @dataclass(frozen=True)
 class Hit:
     sentence: int
-    score: float  # fused score, comparable across questions
+    score: float  # fused score, comparable across questions: what quotes weigh neighbours with
 
 
 @dataclass
@@ -44,9 +48,16 @@ class Candidates:
     context_coverage: np.ndarray
     answer_type: np.ndarray
     byline: np.ndarray  # 1 for a byline-only sentence when the question does not ask for a person
+    # what the learned ranker reads besides (retrieval/ranking/ranker.py)
+    neighbour: np.ndarray  # the best cosine of the sentence before and after it, same article
+    bm25: np.ndarray  # its BM25 score over the best BM25 score of the question (0 without keywords)
+    sentence_coverage: np.ndarray  # keyword weight in the sentence alone
+    position: np.ndarray  # its place in its article: 0 for the first sentence, at most 10
+    length: np.ndarray  # characters
     unknown: float = 0.0  # share of the question's keyword weight absent from the whole corpus
     asks_type: bool = False  # the question asks for a number, duration, date, person or place
     english: bool = False
+    keywords: int = 0  # how many keywords the question has
     matched: bool = True  # some keyword of the question occurs in the corpus
 
 
@@ -77,18 +88,22 @@ class Searcher:
         return self.embedder.encode_queries([query.normalized])[0]
 
     def search(self, query: Query, vector: np.ndarray, prefer: int | None = None) -> tuple[list[Hit], float]:
-        """Every candidate sentence ranked by fused score, best first, and the confidence that the
-        best one answers; ``vector`` is the question's embedding (:meth:`vector`). For a question naming days ("1月4日…", "上个月…") the sentences
+        """Every candidate sentence ranked (:func:`rank`), best first, and the probability that the
+        best one answers (:func:`probability`); ``vector`` is the question's embedding
+        (:meth:`vector`). A Chinese question is ordered by the learned ranker; an English one,
+        one naming days and a follow-up by the fused score, with boosts: for a question naming
+        days ("1月4日…", "上个月…") the sentences
         :meth:`on_date` rank ``Tuning.date_boost`` higher, and for a follow-up the sentences of
         the article it leans on (``prefer``) ``Tuning.followup_boost`` higher: boosts, not
         filters (a two-hop question's other hop may be printed on another day, a follow-up may
         be answered elsewhere), and the confidence discounts them. A two-hop question ("…的那位董事长,
         在全国两会期间建议…?") is searched again as :meth:`second_hop` rewrites it, when it does."""
+        learned = not query.english and query.when is None and prefer is None
         cand = self.candidates(query, vector)
-        hits = rank(cand, self.tuning)
-        query, cand, hits = self.second_hop(query, cand, hits)
-        if query.when is None and prefer is None:
-            return hits, confidence(hits, cand, self.tuning)
+        hits = rank(cand, self.tuning, learned)
+        query, cand, hits = self.second_hop(query, cand, hits, learned)
+        if learned:
+            return hits, probability(hits, cand, self.tuning)
 
         def boost(sentence: int) -> float:
             lift = self.tuning.date_boost if query.when is not None and self.on_date(query, sentence) else 0.0
@@ -98,9 +113,12 @@ class Searcher:
 
         hits = sorted((Hit(h.sentence, h.score + boost(h.sentence)) for h in hits), key=lambda h: -h.score)
         # a boost orders, it is no evidence that the paper answers: the confidence discounts it
-        return hits, confidence(hits, cand, self.tuning) - (boost(hits[0].sentence) if hits else 0.0)
+        lift = boost(hits[0].sentence) if hits else 0.0
+        return hits, probability([Hit(hits[0].sentence, hits[0].score - lift)] if hits else [], cand, self.tuning)
 
-    def second_hop(self, query: Query, cand: Candidates, hits: list[Hit]) -> tuple[Query, Candidates, list[Hit]]:
+    def second_hop(
+        self, query: Query, cand: Candidates, hits: list[Hit], learned: bool = True
+    ) -> tuple[Query, Candidates, list[Hit]]:
         """For a question that describes what it asks about by a clause ("曹慧泉调研中车株洲所时与
         之座谈的那位董事长,…", :mod:`~retrieval.ranking.twohop`) and whose best sentence answers that
         clause — it is in the article the clause alone finds best, or it lacks the asked type — the
@@ -114,7 +132,7 @@ class Searcher:
         if clause is None:
             return query, cand, hits
         described = self.query(f"{clause.clause}{clause.head}")
-        first = rank(self.candidates(described, self.vector(described)), self.tuning)
+        first = rank(self.candidates(described, self.vector(described)), self.tuning, learned)
         if not first:
             return query, cand, hits
         article = self.index.sentences[first[0].sentence].article
@@ -133,7 +151,7 @@ class Searcher:
             return query, cand, hits
         second = self.query(clause.ask(entity))
         both = self.candidates(second, self.vector(second), also=cand.ids)
-        return second, both, rank(both, self.tuning)
+        return second, both, rank(both, self.tuning, learned)
 
     def on_date(self, query: Query, sentence: int) -> bool:
         """Whether ``sentence`` belongs to the days ``query`` names: its article's dateline or its
@@ -155,10 +173,10 @@ class Searcher:
         chunk_ids = index.chunk_vectors.search(vector, t.chunk_pool)
 
         cand = set(dense_ids.tolist())
+        bm25 = index.lexical.scores(" ".join(query.terms)) if query.terms else None
         for first, last in self._chunk_ranges[chunk_ids].tolist():
             cand.update(range(first, last))
-        if query.terms:
-            bm25 = index.lexical.scores(" ".join(query.terms))
+        if bm25 is not None:
             matching = np.flatnonzero(bm25 > 0)  # the best k of the sentences holding a query word
             cand.update(top_ids(bm25[matching], matching, k).tolist())
         if also is not None:
@@ -183,6 +201,7 @@ class Searcher:
             unknown=query.unknown,
             asks_type=bool(query.kinds),
             english=query.english,
+            keywords=len(query.terms),
             matched=query.matched,
             ids=ids,
             dense=dense.astype(np.float32),
@@ -193,7 +212,37 @@ class Searcher:
             ),
             answer_type=answer_type,
             byline=byline.astype(np.float32),
+            neighbour=self._neighbour_cosines(ids, vector),
+            bm25=(bm25[ids] / max(float(bm25.max()), 1e-9) if bm25 is not None else np.zeros(len(ids))).astype(np.float32),
+            sentence_coverage=self.terms.coverage(query.terms, query.weights, ids, where="sentence"),
+            position=self._positions(ids),
+            length=(index.sentence_rows[ids, 2] - index.sentence_rows[ids, 1]).astype(np.float32),
         )
+
+    def _neighbour_cosines(self, ids: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """The better cosine of each sentence's neighbours in its article (-1 for none): the
+        question often restates the sentence next to the answer."""
+        articles = self.index.sentence_rows[:, 0]
+        best = np.full(len(ids), -1.0, dtype=np.float32)
+        for step in (-1, 1):
+            other = ids + step
+            ok = (other >= 0) & (other < self._n)
+            ok[ok] = articles[other[ok]] == articles[ids[ok]]
+            if ok.any():
+                best[ok] = np.maximum(best[ok], self.index.sentence_matrix[other[ok]] @ vector)
+        return best
+
+    def _positions(self, ids: np.ndarray, cap: int = 10) -> np.ndarray:
+        """How many sentences of its article come before each sentence, at most ``cap``."""
+        articles = self.index.sentence_rows[:, 0]
+        position = np.zeros(len(ids), dtype=np.float32)
+        open_ = np.ones(len(ids), dtype=bool)  # still inside the article, looking back
+        for step in range(1, cap + 1):
+            other = ids - step
+            open_ &= other >= 0
+            open_[open_] = articles[other[open_]] == articles[ids[open_]]
+            position += open_
+        return position
 
 
 _DATELINE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
@@ -214,8 +263,11 @@ def _article_days(dateline: str | None, issue) -> list[tuple[int | None, int, in
     return days
 
 
-def rank(c: Candidates, t: Tuning = TUNING) -> list[Hit]:
-    """The fused score of every candidate, best first: the one weighted sum of the features."""
+def rank(c: Candidates, t: Tuning = TUNING, learned: bool = True) -> list[Hit]:
+    """Every candidate, best first, each with its fused score: the weighted sum of the features on
+    fixed scales, which quotes compare neighbours on and the confidence starts from. The order is
+    the learned ranker's (retrieval.ranking.ranker), or with ``learned`` False the fused score's:
+    for the questions DRCD has none of (English, dated, follow-ups: :meth:`Searcher.search`)."""
     fused = (
         t.dense * c.dense
         + t.chunk * c.chunk
@@ -224,16 +276,26 @@ def rank(c: Candidates, t: Tuning = TUNING) -> list[Hit]:
         + t.answer_type * c.answer_type
         + t.byline * c.byline
     )
-    order = np.argsort(-fused, kind="stable")
+    order_by = RANKER.scores(features(c)) if learned and len(c.ids) else fused
+    order = np.argsort(-order_by, kind="stable")
     return [Hit(int(c.ids[i]), float(fused[i])) for i in order]
 
 
 def confidence(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:
-    """How sure the best hit answers: compared with ``Tuning.answer_threshold``. A question with no
-    keyword the corpus holds (nor, for English, a dictionary translation or pinyin name of one)
-    gets 0: the cosines of the nearest sentences are all it would have, and they are near for
-    anything (``lorem ipsum``), so the English allowance is not given either."""
+    """How sure the best hit answers, on the fused scale (the calibrator turns it into a
+    probability: :func:`probability`). A question with no keyword the corpus holds (nor, for
+    English, a dictionary translation or pinyin name of one) gets 0: the cosines of the nearest
+    sentences are all it would have, and they are near for anything (``lorem ipsum``), so the
+    English allowance is not given either."""
     if not hits or not c.matched:
         return 0.0
     untyped = c.asks_type and not c.answer_type[np.searchsorted(c.ids, hits[0].sentence)]
     return hits[0].score - t.unknown_penalty * c.unknown - t.type_penalty * untyped + t.crosslingual * c.english
+
+
+def probability(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:
+    """P(the best hit's quote holds the answer): the :func:`confidence`, calibrated on held-out
+    DRCD (retrieval.ranking.ranker); the service declines below ``Settings.min_probability``."""
+    if not hits or not c.matched:
+        return 0.0
+    return RANKER.calibrator.probability(confidence(hits, c, t))

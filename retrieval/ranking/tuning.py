@@ -1,10 +1,12 @@
 """Every number the ranking was fitted with, in one frozen object: one home, one meaning each.
 
 Scores live on fixed scales (cosines, shares of keyword weight, 0/1 flags), so one weighted sum
-ranks the sentences of any question and one threshold on the confidence tells "the paper says"
-from "the paper never said". The values were fitted with ``scripts/tune_fusion.py`` (the evidence
-is in the README). Nothing else in the library holds a tuned number: settings say *what* to index
-and how many passages to show, this says *how* to rank.
+(the fused score) is comparable across questions: quotes weigh neighbours with it, the confidence
+that the paper answers starts from it, and it orders the questions the learned ranker was not
+trained for (English, dated, follow-ups; retrieval.ranking.ranker orders the rest). The values
+were fitted with ``scripts/tune_fusion.py`` (the evidence is in the README). Nothing else in the
+library holds a hand-tuned number: the learned models are files of retrieval/ranking/model/,
+settings say *what* to index, how many passages to show and how sure an answer must be.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ class Tuning:
     # clause's best this many sentences of its best article, best first (set by hand, not fitted)
     hop_sentences: int = 3
 
-    # --- confidence that the best sentence answers; compared with ``answer_threshold`` ----------
+    # --- confidence that the best sentence answers: calibrated into a probability -------------
+    # (retrieval.ranking.ranker, fitted on held-out DRCD) and compared with Settings.min_probability
     # confidence = best fused score
     #   - unknown_penalty × (share of the question's keyword weight found nowhere in the corpus)
     #   - type_penalty when the question asks for a kind of thing the best sentence lacks
@@ -39,7 +42,6 @@ class Tuning:
     unknown_penalty: float = 0.5
     type_penalty: float = 0.2
     crosslingual: float = 0.1
-    answer_threshold: float = 1.19  # below it, the answer is "not found"
 
     # --- English questions ------------------------------------------------------------------------
     # translate their content words into the corpus' Chinese with CC-CEDICT (retrieval.ranking.english)
@@ -73,7 +75,7 @@ class Tuning:
     per_article: int = 2  # passages of one article before other articles get their turn
     competitive: float = 0.05  # another article's passage this far below the best still competes
     # ... and only when its fused score reaches this floor: below it, the best article's further
-    # passages come first (the same value as the threshold, on the fused scale, not the confidence)
+    # passages come first (on the fused scale; the confidence threshold of before the calibrator)
     competitive_floor: float = 1.19
 
 
