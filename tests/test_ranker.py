@@ -87,3 +87,9 @@ def test_a_question_whose_topic_is_there_but_not_its_fact_is_declined(service):
     answer = service.ask("城西大桥的设计师是谁?")
     assert not answer.answered and not answer.passages
     assert answer.probability < service.settings.min_probability
+
+
+def test_a_thing_described_instead_of_named_is_found(service):
+    # a reader who does not know the bridge's name describes it by what the paper says of it
+    answer = service.ask("全市当时最长的那座桥全长多少米?")
+    assert answer.answered and "1280米" in answer.passages[0].quote

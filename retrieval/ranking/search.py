@@ -213,11 +213,18 @@ class Searcher:
             answer_type=answer_type,
             byline=byline.astype(np.float32),
             neighbour=self._neighbour_cosines(ids, vector),
-            bm25=(bm25[ids] / max(float(bm25.max()), 1e-9) if bm25 is not None else np.zeros(len(ids))).astype(np.float32),
+            bm25=self._bm25_share(bm25, ids),
             sentence_coverage=self.terms.coverage(query.terms, query.weights, ids, where="sentence"),
             position=self._positions(ids),
             length=(index.sentence_rows[ids, 2] - index.sentence_rows[ids, 1]).astype(np.float32),
         )
+
+    @staticmethod
+    def _bm25_share(bm25: np.ndarray | None, ids: np.ndarray) -> np.ndarray:
+        """Each candidate's BM25 score over the question's best (0 for a question without keywords)."""
+        if bm25 is None:
+            return np.zeros(len(ids), dtype=np.float32)
+        return (bm25[ids] / max(float(bm25.max()), 1e-9)).astype(np.float32)
 
     def _neighbour_cosines(self, ids: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """The better cosine of each sentence's neighbours in its article (-1 for none): the
