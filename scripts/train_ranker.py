@@ -97,21 +97,22 @@ PARAMS = {  # LightGBM lambdarank; fixed seeds, one thread: the same model on ev
 ROUNDS = 600
 
 
-def grouped(data, keep=None):
-    """Row order, group sizes and question numbers for LightGBM, questions with a positive only."""
+def spans(data):
+    """(question number, first row, end row) of each question's candidates in ``data``."""
     import numpy as np
 
     q = data["question"]
     bounds = np.flatnonzero(np.diff(q)) + 1
-    starts, ends = np.r_[0, bounds], np.r_[bounds, len(q)]
-    rows, sizes, numbers = [], [], []
-    for s, e in zip(starts, ends):
-        n = int(q[s])
-        if data["label"][s:e].any() and (keep is None or n in keep):
-            rows.append(np.arange(s, e))
-            sizes.append(e - s)
-            numbers.append(n)
-    return (np.concatenate(rows) if rows else np.zeros(0, int)), sizes, numbers
+    return [(int(q[s]), int(s), int(e)) for s, e in zip(np.r_[0, bounds], np.r_[bounds, len(q)])]
+
+
+def grouped(data, keep=None):
+    """Rows and group sizes for LightGBM: the questions with a positive (of ``keep``, if given)."""
+    import numpy as np
+
+    chosen = [(s, e) for n, s, e in spans(data) if data["label"][s:e].any() and (keep is None or n in keep)]
+    rows = np.concatenate([np.arange(s, e) for s, e in chosen]) if chosen else np.zeros(0, int)
+    return rows, [e - s for s, e in chosen]
 
 
 def train(data, keep=None, rounds: int = ROUNDS):
@@ -119,7 +120,7 @@ def train(data, keep=None, rounds: int = ROUNDS):
 
     from retrieval.ranking.ranker import FEATURES
 
-    rows, sizes, _ = grouped(data, keep)
+    rows, sizes = grouped(data, keep)
     ds = lightgbm.Dataset(data["x"][rows], data["label"][rows], group=sizes, feature_name=list(FEATURES))
     return lightgbm.train(PARAMS, ds, num_boost_round=rounds)
 
@@ -128,12 +129,7 @@ def orders(data, scores):
     """For each question, its candidates' rows best first under ``scores``."""
     import numpy as np
 
-    q = data["question"]
-    bounds = np.flatnonzero(np.diff(q)) + 1
-    out = {}
-    for s, e in zip(np.r_[0, bounds], np.r_[bounds, len(q)]):
-        out[int(q[s])] = s + np.argsort(-scores[s:e], kind="stable")
-    return out
+    return {n: s + np.argsort(-scores[s:e], kind="stable") for n, s, e in spans(data)}
 
 
 def evaluate(index, items, data, scores):
@@ -168,11 +164,12 @@ def fold_of(article: str) -> int:
 
 def confidences(data, ranked, n_items: int):
     """The production confidence (retrieval.ranking.search.confidence) of each question's best
-    sentence under the ranking ``ranked``, from the cached feature rows."""
+    sentence under the ranking ``ranked``, from the cached feature rows (a question without a
+    keyword, or none of whose keywords the corpus holds, is not ``matched``: 0)."""
     import numpy as np
 
     from retrieval.ranking.ranker import FEATURES
-    from retrieval.ranking.tuning import TUNING as t
+    from retrieval.ranking.search import confidence_of
 
     col = {name: i for i, name in enumerate(FEATURES)}
     out = np.zeros(n_items)
@@ -181,11 +178,10 @@ def confidences(data, ranked, n_items: int):
         if rows is None or not len(rows):
             continue
         x = data["x"][rows[0]]
-        if x[col["keywords"]] == 0 or x[col["unknown"]] >= 1.0:  # no keyword in the corpus: 0
+        if x[col["keywords"]] == 0 or x[col["unknown"]] >= 1.0:
             continue
         untyped = x[col["asks_type"]] > 0 and x[col["answer_type"]] == 0
-        out[n] = (data["fused"][rows[0]] - t.unknown_penalty * x[col["unknown"]] - t.type_penalty * untyped
-                  + t.crosslingual * x[col["english"]])
+        out[n] = confidence_of(float(data["fused"][rows[0]]), float(x[col["unknown"]]), untyped, bool(x[col["english"]]))
     return out
 
 
@@ -250,13 +246,12 @@ def fit(args) -> int:
     say(row("drcd-train, 5-fold CV by article", "hand weights", evaluate(index, items, data, data["fused"])[0]))
     say(row("drcd-train, 5-fold CV by article", "lambdarank (out of fold)", evaluate(index, items, data, oof)[0]))
     final = train(data)
-    hand, learned = {}, {}
+    learned = {}
     for name, (idx, its, d) in sets.items():
         if name == "drcd-train":
             continue
-        hand[name] = evaluate(idx, its, d, d["fused"])
         learned[name] = evaluate(idx, its, d, learned_order(final, d))
-        say(row(name, "hand weights", hand[name][0]))
+        say(row(name, "hand weights", evaluate(idx, its, d, d["fused"])[0]))
         say(row(name, "lambdarank", learned[name][0]))
     say()
     gain = final.feature_importance(importance_type="gain")

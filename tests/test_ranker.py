@@ -5,26 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_date_questions import ARTICLES as DATED
 
 from retrieval.ranking.ranker import FEATURES, RANKER, Calibrator, features
 from retrieval.ranking.search import Candidates, rank
 
+# the bridge and the weather of the date questions' corpus, with a canteen in place of the peaches
+BRIDGE, WEATHER = (next(a for a in DATED if a["source"] == source) for source in ("bridge", "weather"))
 ARTICLES = [
-    {
-        "title": "城西大桥通车纪念",
-        "source": "bridge",
-        "text": (
-            "10月18日,城西大桥迎来建成通车纪念日,不少市民来到桥上散步合影。"
-            "据了解,城西大桥于1998年建成通车,全长1280米,是当时全市最长的桥梁。"
-            "如今,大桥每天通行车辆超过3万辆。"
-        ),
-    },
+    BRIDGE,
     {
         "title": "社区食堂开张",
         "source": "canteen",
         "text": "12月1日,荷塘区月塘街道首家社区食堂开张,一荤两素一份12元。食堂由街道和一家餐饮企业共同运营。",
     },
-    {"title": "天气", "text": "明天有小雨，气温八到十二度。出门请带伞。", "source": "weather"},
+    WEATHER,
 ]
 
 

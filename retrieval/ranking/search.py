@@ -297,7 +297,13 @@ def confidence(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:
     if not hits or not c.matched:
         return 0.0
     untyped = c.asks_type and not c.answer_type[np.searchsorted(c.ids, hits[0].sentence)]
-    return hits[0].score - t.unknown_penalty * c.unknown - t.type_penalty * untyped + t.crosslingual * c.english
+    return confidence_of(hits[0].score, c.unknown, untyped, c.english, t)
+
+
+def confidence_of(fused: float, unknown: float, untyped: bool, english: bool, t: Tuning = TUNING) -> float:
+    """The confidence formula: the best sentence's fused score, less the question's keyword share
+    the corpus lacks and a best sentence without the asked type, plus the English allowance."""
+    return fused - t.unknown_penalty * unknown - t.type_penalty * untyped + t.crosslingual * english
 
 
 def probability(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:
