@@ -178,10 +178,16 @@ def not_found_text(language: str, question: str | None = None) -> str:
 
 
 def answer_header(answer: Answer) -> str:
-    """The line above the quotes, saying they are the paper's words about the question."""
+    """The line above the quotes, saying they are the paper's words about the question; for an
+    answer the service is not sure of (``Answer.sure``), that they are the closest it came, for
+    the reader to judge."""
     q = shorten(answer.question)
     if answer.language == "en":
+        if not answer.sure:
+            return f"Not sure the {PAPER} (Zhuzhou Daily) answers “{q}”; the closest it wrote:"
         return f"What the {PAPER} (Zhuzhou Daily) wrote about “{q}”:"
+    if not answer.sure:
+        return f"不确定《{PAPER}》是否回答了「{q}」，最接近的原文："
     return f"关于「{q}」，《{PAPER}》原文："
 
 

@@ -71,6 +71,9 @@ class Answer:
     # P(the first passage's quote holds the answer), calibrated; under Settings.min_probability
     # the answer is "not found" (``answered`` False)
     probability: float = 0.0
+    # False for an answer under Settings.sure_probability: front ends show it as the paper's
+    # closest passages, for the reader to judge, not as the answer
+    sure: bool = True
     seconds: float = 0.0
     # where ``seconds`` went: ("understand", s) normalizing and classifying, ("embed", s) the
     # question's vector, ("search", s) candidates, features and ranking, ("quote", s) cutting quotes

@@ -226,6 +226,7 @@ class AnswerService:
             answered=answered,
             passages=passages if answered else [],
             probability=probability,
+            sure=answered and probability >= self.settings.sure_probability,
             language=query.language if resolved is None else language(normalize(asked)),
             seconds=clock[-1] - clock[0],
             stages=(("understand", understood), ("embed", embedded), ("search", searched), ("quote", quoted)),

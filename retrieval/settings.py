@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     chunk_max_chars: int = Field(ge=50)
     chunk_overlap: int = Field(ge=0)
     min_probability: float = Field(ge=0.0, le=1.0)
+    sure_probability: float = Field(ge=0.0, le=1.0)
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:

@@ -20,7 +20,13 @@ from retrieval.ranking.tuning import Tuning
 @pytest.mark.parametrize(
     ("question", "kinds", "unit"),
     [
-        ("高新大厦有多高?", {"number"}, None),
+        ("高新大厦有多高?", {"number"}, "米"),  # a height: an amount in 米 or 公里 answers it
+        ("三一硅能基地的投资额是多少?", {"number"}, "元"),  # an investment is an amount of money
+        ("他今年多大年纪?", {"number"}, "岁"),
+        ("大厦一共有多少层?", {"number"}, "层"),
+        ("How much did the project cost?", {"number"}, "元"),
+        ("寒假实践活动叫什么名字?", set(), None),  # a name, but not a person's
+        ("那位大二学生叫什么名字?", {"person"}, None),
         ("工程总投资是多少亿元?", {"number"}, "亿元"),
         ("房子每平方米卖多少钱?", {"number"}, "元"),
         ("有多少人参加培训?", {"number"}, "人"),
@@ -153,6 +159,9 @@ def test_confidence_drops_when_the_best_sentence_lacks_what_was_asked():
     hits = [Hit(7, 1.5)]
     assert confidence(hits, _candidates(1.0, asks_type=True), w) == pytest.approx(1.5)
     assert confidence(hits, _candidates(0.0, asks_type=True), w) == pytest.approx(1.5 - w.type_penalty)
-    assert confidence(hits, _candidates(0.0, asks_type=False), w) == pytest.approx(1.5)
-    assert confidence(hits, _candidates(0.0, asks_type=False, english=True), w) == pytest.approx(1.5 + w.crosslingual)
+    # a question asking for nothing in particular is credited what a typed sentence earns
+    assert confidence(hits, _candidates(0.0, asks_type=False), w) == pytest.approx(1.5 + w.answer_type)
+    assert confidence(hits, _candidates(0.0, asks_type=False, english=True), w) == pytest.approx(
+        1.5 + w.answer_type + w.crosslingual
+    )
     assert confidence([], _candidates(0.0, asks_type=True), w) == 0.0

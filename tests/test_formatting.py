@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 from bot import formatting as fmt
 from retrieval import Answer, CorpusInfo, Passage
 
@@ -72,3 +76,11 @@ def test_about_lines_from_corpus_info():
     assert "intfloat/multilingual-e5-small" in lines[2]
     undated = CorpusInfo(1, 1, 1, None, None, "m", "now")
     assert "unknown" in fmt.about_lines(undated)[1]
+
+
+@pytest.mark.parametrize(("language", "unsure"), [("zh", "不确定"), ("en", "Not sure")])
+def test_an_answer_the_service_is_not_sure_of_says_so_above_its_quotes(language, unsure):
+    sure = answer([passage()], language=language)
+    doubtful = dataclasses.replace(sure, sure=False)
+    assert unsure not in fmt.answer_header(sure)
+    assert unsure in fmt.answer_header(doubtful) and "高新大厦有多高" in fmt.answer_header(doubtful)

@@ -88,3 +88,21 @@ def test_a_thing_described_instead_of_named_is_found(service):
     # a reader who does not know the bridge's name describes it by what the paper says of it
     answer = service.ask("全市当时最长的那座桥全长多少米?")
     assert answer.answered and "1280米" in answer.passages[0].quote
+
+
+def test_an_answer_under_the_sure_probability_is_answered_but_not_sure(service):
+    question = "城西大桥是哪一年建成通车的?"
+    answer = service.ask(question)
+    assert answer.sure == (answer.probability >= service.settings.sure_probability)
+    settings = service.settings
+    try:  # the same answer, judged by a stricter and a laxer service
+        service.settings = settings.model_copy(update={"sure_probability": 1.0})
+        doubtful = service.ask(question)
+        service.settings = settings.model_copy(update={"sure_probability": 0.0})
+        sure = service.ask(question)
+    finally:
+        service.settings = settings
+    assert doubtful.answered and not doubtful.sure and doubtful.passages == answer.passages
+    assert sure.answered and sure.sure
+    declined = service.ask("城西大桥的设计师是谁?")
+    assert not declined.answered and declined.sure is False

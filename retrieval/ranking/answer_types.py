@@ -38,7 +38,14 @@ _QUESTION = {
         r"|\bhow many (?:days|hours|minutes|years|months|weeks)\b",
         re.I,
     ),
-    "person": re.compile(r"谁|哪位|什么人|叫什么名字|叫啥|姓名|\bwho\b|\bwhom\b|\bwhose\b", re.I),
+    # "叫什么名字" asks for a person's name only after a word for a person ("那位大二学生叫什么名字");
+    # an activity, a building or a company is named too ("那个活动叫什么名字")
+    "person": re.compile(
+        r"谁|哪位|什么人|姓名|\bwho\b|\bwhom\b|\bwhose\b"
+        r"|(?:[人者员生师手农夫妻妇儿]|[市区县镇村部处科校院所厂社]长|主任|书记|代表|委员|老板|主播|干部|主席|经理|总裁|董事长|"
+        r"局长|馆长|孩子|女孩|男孩|老人|市民|村民|职工|同学|老师|医生|护士|民警|队员)的?\s*(?:名字)?\s*(?:叫什么名字|叫什么|叫啥|名叫什么)",
+        re.I,
+    ),
     # ("被定为什么等级", "成为什么" ask for a what, not a why)
     "reason": re.compile(
         r"(?<![定成作视称评列改认变选名分划升降封任])为什么|为何|(?:什么|的)(?:原因|理由|目的)|(?:原因|理由|目的)是|怎么会|何故|\bwhy\b",
@@ -82,8 +89,25 @@ _DURATION = re.compile(
 # "多少亿元" asks for an amount in 亿元: a sentence whose only numbers are dates or head counts
 # cannot answer it. Counters of people are interchangeable (多少人 → "800余名").
 _ASKED_UNIT = re.compile(
-    r"(?:多少|几)\s*(平方米|平方公里|公里|千米|米|公顷|亩|吨|公斤|千克|斤|亿元|万元|元|钱|亿|万|千瓦|兆瓦|辆|台|套|户|家|所|座|条|项|起|场|届|岁|倍|个|名|人|位)"
+    r"(?:多少|几)\s*(平方米|平方公里|公里|千米|米|公顷|亩|吨|公斤|千克|斤|亿元|万元|元|钱|亿|万|千瓦|兆瓦|辆|台|套|户|家|所|座|条|项|起|场|届|岁|倍|层|个|名|人|位)"
 )
+# a quantity asked for without its unit: by the thing measured ("投资额是多少" wants 元, "多大年纪"
+# 岁, "多高" a length) — a sentence whose only numbers are days or head counts cannot answer it
+_MEASURED = (
+    (re.compile(
+        r"(?:投资|金额|资金|价格|价钱|票价|门票|收入|费用|造价|成本|罚款|奖金|工资|补贴|营收|销售额|交易额|成交额|利润|税收|花了|花费|卖了|赚了)"
+        r"额?的?\s*(?:总共|一共|共|总额)?\s*(?:是|为|有|达到?|约|大约|大概)?\s*(?:多少|几)(?![人名位个家项次天年月])"
+        r"|\bhow much (?:money\b|did .{0,60}\b(?:cost|invest|spend|earn|sell for|raise)\b|(?:does|do|will) .{0,60}\bcost\b)"
+        r"|\bwhat (?:was|is) the (?:total )?(?:cost|price|investment|value)\b",
+        re.I,
+    ), "元"),
+    (re.compile(r"多大年纪|多大岁数|年龄(?:是|为|有)?多[少大]|\bhow old\b", re.I), "岁"),
+    (re.compile(r"多[高远深宽]|多长(?!时间)|\bhow (?:tall|high|far|deep|wide)\b", re.I), "米"),
+    (re.compile(r"多重|\bhow heavy\b", re.I), "吨"),
+    (re.compile(r"面积(?:是|为|有|达)?(?:多少|多大)|多大(?:的)?面积|占地多[少大](?!年)|\bhow (?:big|large) (?:is|was) the (?:\w+ )?area\b", re.I), "平方米"),
+)
+# a measure stands for its family: 多高 is answered in 米 or 公里, 多重 in 吨 or 公斤, an area in 亩 too
+_UNIT_FAMILY = {"米": "米|公里|千米", "吨": "吨|公斤|千克|斤|克", "平方米": "平方米|平方公里|亩|公顷|平方"}
 _PEOPLE = ("人", "名", "位")
 # "哪条路" asks for a road, "哪个区" for a district: a sentence naming only a 市 or a 村 cannot answer it
 # ("哪个区域", "哪个国王" are other questions; countries are named too many ways to check: 日本, 荷兰)
@@ -104,11 +128,12 @@ def question_types(question: str) -> frozenset[str]:
 
 
 def question_unit(question: str) -> str | None:
-    """The unit a quantity question names ("多少亿元" → "亿元", "多少钱" → "元"), if any."""
+    """The unit a quantity question names ("多少亿元" → "亿元", "多少钱" → "元") or implies by what it
+    measures ("投资额是多少" → "元", "多高" → "米", "多大年纪" → "岁"), if any."""
     m = _ASKED_UNIT.search(question)
-    if not m:
-        return None
-    return "元" if m.group(1) == "钱" else m.group(1)
+    if m:
+        return "元" if m.group(1) == "钱" else m.group(1)
+    return next((unit for pattern, unit in _MEASURED if pattern.search(question)), None)
 
 
 def question_places(question: str) -> tuple[str, ...]:
@@ -123,7 +148,9 @@ def _place_in(suffix: str) -> re.Pattern[str]:
 
 @lru_cache(maxsize=64)
 def _amount_in(unit: str) -> re.Pattern[str]:
-    return re.compile(_amount("|".join(_PEOPLE) if unit in _PEOPLE else re.escape(unit)))
+    if unit in _PEOPLE:
+        return re.compile(_amount("|".join(_PEOPLE)))
+    return re.compile(_amount(_UNIT_FAMILY.get(unit, re.escape(unit))))
 
 
 # What a sentence holds, as bits: computed once per sentence at build time and stored in the index

@@ -296,13 +296,22 @@ def confidence(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:
     English allowance is not given either."""
     if not hits or not c.matched:
         return 0.0
-    untyped = c.asks_type and not c.answer_type[np.searchsorted(c.ids, hits[0].sentence)]
-    return confidence_of(hits[0].score, c.unknown, untyped, c.english, t)
+    typed = bool(c.answer_type[np.searchsorted(c.ids, hits[0].sentence)])
+    return confidence_of(hits[0].score, c.unknown, c.asks_type, typed, c.english, t)
 
 
-def confidence_of(fused: float, unknown: float, untyped: bool, english: bool, t: Tuning = TUNING) -> float:
+def confidence_of(
+    fused: float, unknown: float, asks_type: bool, typed: bool, english: bool, t: Tuning = TUNING
+) -> float:
     """The confidence formula: the best sentence's fused score, less the question's keyword share
-    the corpus lacks and a best sentence without the asked type, plus the English allowance."""
+    the corpus lacks and a best sentence without the asked type, plus the English allowance. A
+    question that asks for no kind of thing ("…那种欠款叫什么?") is credited the answer-type
+    weight its best sentence could not earn: a sentence that holds what a 多少 question asks for
+    is no surer an answer than the best sentence for a question that asks for nothing in
+    particular, and without the credit such questions were declined more often."""
+    if not asks_type:
+        fused += t.answer_type
+    untyped = asks_type and not typed
     return fused - t.unknown_penalty * unknown - t.type_penalty * untyped + t.crosslingual * english
 
 
