@@ -162,6 +162,15 @@ def fold_of(article: str) -> int:
     return int(hashlib.md5(article.encode()).hexdigest(), 16) % FOLDS
 
 
+def best_first(ranked, n_items: int):
+    """(question number, its candidates' rows best first) for each of the ``n_items`` questions
+    that has a candidate under the ranking ``ranked`` (:func:`orders`)."""
+    for n in range(n_items):
+        rows = ranked.get(n)
+        if rows is not None and len(rows):
+            yield n, rows
+
+
 def confidences(data, ranked, n_items: int):
     """The production confidence (retrieval.ranking.search.confidence) of each question's best
     sentence under the ranking ``ranked``, from the cached feature rows (a question without a
@@ -173,10 +182,7 @@ def confidences(data, ranked, n_items: int):
 
     col = {name: i for i, name in enumerate(FEATURES)}
     out = np.zeros(n_items)
-    for n in range(n_items):
-        rows = ranked.get(n)
-        if rows is None or not len(rows):
-            continue
+    for n, rows in best_first(ranked, n_items):
         x = data["x"][rows[0]]
         if x[col["keywords"]] == 0 or x[col["unknown"]] >= 1.0:
             continue
@@ -359,10 +365,7 @@ def confidence_parts(data, ranked, n_items: int):
 
     col = {name: i for i, name in enumerate(FEATURES)}
     out = np.tile([0.0, 1.0, 1.0], (n_items, 1))
-    for n in range(n_items):
-        rows = ranked.get(n)
-        if rows is None or not len(rows):
-            continue
+    for n, rows in best_first(ranked, n_items):
         x = data["x"][rows[0]]
         out[n] = [data["fused"][rows[0]], x[col["unknown"]], float(x[col["asks_type"]] > 0 and x[col["answer_type"]] == 0)]
     return out
@@ -377,10 +380,7 @@ def best_rows(data, ranked, n_items: int):
     cols = [FEATURES.index(c) for c in TOP_COLUMNS]
     dense = FEATURES.index("dense")
     out = np.zeros((n_items, len(cols) + 1))
-    for n in range(n_items):
-        rows = ranked.get(n)
-        if rows is None or not len(rows):
-            continue
+    for n, rows in best_first(ranked, n_items):
         x = data["x"][rows[0]]
         second = data["x"][rows[1]] if len(rows) > 1 else x
         out[n] = np.r_[x[cols], x[dense] - second[dense]]

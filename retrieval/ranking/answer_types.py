@@ -219,9 +219,9 @@ _DAY_SPAN = re.compile(r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月\s*)?(?:\d{1,2}\s*�
 
 # "多高" asks for a length, "多重" a weight, "多大" an area: the amount in such a unit answers it
 _DIMENSION = (
-    (re.compile(r"多[高长远深宽]|\bhow (?:tall|high|long|far|deep|wide)\b", re.I), re.compile(_amount("米|公里|千米"))),
-    (re.compile(r"多重|\bhow heavy\b", re.I), re.compile(_amount("吨|公斤|千克|斤|克"))),
-    (re.compile(r"多大|面积|\bhow (?:big|large)\b", re.I), re.compile(_amount("平方米|平方公里|亩|公顷|平方"))),
+    (re.compile(r"多[高长远深宽]|\bhow (?:tall|high|long|far|deep|wide)\b", re.I), _amount_in("米")),
+    (re.compile(r"多重|\bhow heavy\b", re.I), _amount_in("吨")),
+    (re.compile(r"多大|面积|\bhow (?:big|large)\b", re.I), _amount_in("平方米")),
 )
 
 

@@ -309,10 +309,9 @@ def confidence_of(
     weight its best sentence could not earn: a sentence that holds what a 多少 question asks for
     is no surer an answer than the best sentence for a question that asks for nothing in
     particular, and without the credit such questions were declined more often."""
-    if not asks_type:
-        fused += t.answer_type
     untyped = asks_type and not typed
-    return fused - t.unknown_penalty * unknown - t.type_penalty * untyped + t.crosslingual * english
+    return (fused + t.answer_type * (not asks_type) - t.unknown_penalty * unknown - t.type_penalty * untyped
+            + t.crosslingual * english)
 
 
 def probability(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:
