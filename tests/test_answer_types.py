@@ -31,7 +31,11 @@ from retrieval.ranking.tuning import Tuning
         ("房子每平方米卖多少钱?", {"number"}, "元"),
         ("有多少人参加培训?", {"number"}, "人"),
         ("株洲到长沙坐高铁要多久", {"duration"}, None),
-        ("基地建了几天?", {"number", "duration"}, None),
+        ("基地建了几天?", {"number", "duration"}, "天"),
+        ("贷款期限是几年?", {"duration"}, "年"),
+        ("开发商叫什么名字?", {"organization"}, None),
+        ("株洲哪家医院完成了手术?", {"organization"}, None),
+        ("Which university did the students come from?", {"organization"}, None),
         ("How long did it take to build the base?", {"number", "duration"}, None),
         ("Who introduced the rapeseed base?", {"person"}, None),
         ("株洲产研所培育出了什么系列品牌?", set(), None),
@@ -115,6 +119,24 @@ def test_a_date_is_not_a_length_of_time(sentence, duration):
 )
 def test_a_named_unit_must_be_the_one_supplied(sentence, unit, match):
     assert type_match(frozenset({"number"}), sentence, unit) == match
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "match"),
+    [
+        # "几年" asks for years: minutes or a calendar year are no answer
+        ("贷款期限是几年?", "不到10分钟,他便收到了贷款审批通过的短信。", 0.0),
+        ("贷款期限是几年?", "2024年他获得了40万元贷款。", 0.0),
+        ("贷款期限是几年?", "这笔贷款期限为3年。", 1.0),
+        ("项目用了几个月?", "项目用了3个月就完工了。", 1.0),
+        # a company is asked for: a sentence naming none cannot answer
+        ("蓝谷小镇项目原来的开发商叫什么名字?", "由于开发资金链断裂,项目于2021年停工。", 0.0),
+        ("蓝谷小镇项目原来的开发商叫什么名字?", "项目原由湖南某某置业有限公司开发。", 1.0),
+        ("Which news agency interviewed the mayor?", "市长接受新华社采访。", 1.0),
+    ],
+)
+def test_a_length_of_time_in_the_asked_unit_and_a_named_organization(question, sentence, match):
+    assert type_match(question_types(question), sentence, question_unit(question)) == match
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ def test_drcd_is_simplified_split_by_article_with_both_kinds_of_negatives(tmp_pa
 
     corpus = read_jsonl(tmp_path / "out" / "corpus.jsonl")
     train, held = (read_jsonl(tmp_path / "out" / f"{s}.jsonl") for s in ("train", "heldout"))
-    assert counts["paragraphs"] == len(corpus) == 36  # one paragraph in four left out
+    assert counts["paragraphs"] == len(corpus) == 36  # one article in four left out, whole
     assert all("这座城市的历史" in r["text"] and "這" not in r["text"] for r in corpus)
     # every article's questions on one side only, the side its title's hash says
     for split, items in (("train", train), ("heldout", held)):
@@ -50,3 +50,7 @@ def test_drcd_is_simplified_split_by_article_with_both_kinds_of_negatives(tmp_pa
     cut = next(q for q in everything if q.get("absent") == "fact_absent")
     paragraph = "drcd-" + cut["id"].rsplit("-", 1)[0].removeprefix("drcd-")
     assert any(r["source"] == paragraph for r in corpus)
+    # a topic-absent question's article is gone whole: no paragraph of its title is in the corpus
+    gone = {q["id"].split("-")[1] for q in everything if q.get("absent") == "topic_absent"}
+    assert gone and not gone & {r["source"].split("-")[1] for r in corpus}
+    assert not {f"条目{a}" for a in gone} & {r["title"] for r in corpus}

@@ -106,3 +106,11 @@ def test_an_answer_under_the_sure_probability_is_answered_but_not_sure(service):
     assert sure.answered and sure.sure
     declined = service.ask("城西大桥的设计师是谁?")
     assert not declined.answered and declined.sure is False
+
+
+def test_a_company_the_paper_never_names_is_not_an_answer(service):
+    # the canteen is in the paper and so is who runs it, but only as "一家餐饮企业": no name
+    answer = service.ask("月塘街道社区食堂的运营企业叫什么名字?")
+    assert not answer.answered and not answer.passages
+    # what the paper does say of it is answered
+    assert "12元" in service.ask("月塘街道社区食堂一份多少钱?").passages[0].quote

@@ -42,7 +42,8 @@ from retrieval.index.vectors import VectorSearch
 #    vectors as .npy (and an approximate index above a size), per-article content hashes
 # 4: the facts hold two finer kinds of date, a year and a day of the month (answer_types.KINDS):
 #    every bit after "date" moved
-INDEX_FORMAT = 4
+# 5: the facts hold an organization kind (answer_types.KINDS): the byline bit moved
+INDEX_FORMAT = 5
 MANIFEST = "manifest.json"
 ISSUES = "issues.json"  # the issue files with their publication dates
 # files up to this size are checked whole at every load (xxh3 runs at memory speed: 4 ms for the

@@ -1,7 +1,7 @@
 """What kind of thing a question asks for, and whether a sentence contains such a thing.
 
 "有多少…" wants a quantity, "谁…" a person, "哪天…" a date, "在哪…" a place, "为什么…" a reason
-(因为, 由于, 为了…), "别名…" another name (又称, 俗称…). A sentence that talks about the right topic
+(因为, 由于, 为了…), "别名…" another name (又称, 俗称…), "哪家公司…" an organization (…有限公司, 新华社). A sentence that talks about the right topic
 but holds no quantity cannot answer "多少"; the sentence next to it that does usually can. This is
 the classic answer-type check of extractive QA, in Chinese and English.
 
@@ -17,6 +17,9 @@ from functools import lru_cache
 
 
 from retrieval.text import CJK
+
+# words for an organization in a question ("哪家企业", "那个单位叫什么")
+_ORG_NOUNS = "公司|企业|单位|机构|银行|医院|学校|大学|学院|集团|工厂|厂|媒体|报社|部门|协会|合作社|酒店|商户|品牌"
 
 _QUESTION = {
     "date": re.compile(
@@ -44,6 +47,13 @@ _QUESTION = {
         r"谁|哪位|什么人|姓名|\bwho\b|\bwhom\b|\bwhose\b"
         r"|(?:[人者员生师手农夫妻妇儿]|[市区县镇村部处科校院所厂社]长|主任|书记|代表|委员|老板|主播|干部|主席|经理|总裁|董事长|"
         r"局长|馆长|孩子|女孩|男孩|老人|市民|村民|职工|同学|老师|医生|护士|民警|队员)的?\s*(?:名字)?\s*(?:叫什么名字|叫什么|叫啥|名叫什么)",
+        re.I,
+    ),
+    # a company, a bank, a school, an agency: "哪家公司", "开发商叫什么名字", "which university"
+    "organization": re.compile(
+        rf"哪[家个所]\s*(?:{_ORG_NOUNS})|哪家(?![人])"
+        rf"|(?:{_ORG_NOUNS}|开发商|承建商|承建方|运营商|供应商|厂家|厂商|建设单位|施工单位|主办方|承办方)的?\s*(?:名字|名称|全称)?\s*(?:是|叫|为)\s*(?:什么|哪家|哪个|啥)"
+        r"|\b(?:which|what) (?:[\w-]+ )?(?:company|companies|firm|bank|university|college|school|hospital|organi[sz]ation|agency|institute|enterprise|newspaper|outlet)\b",
         re.I,
     ),
     # ("被定为什么等级", "成为什么" ask for a what, not a why)
@@ -91,6 +101,9 @@ _DURATION = re.compile(
 _ASKED_UNIT = re.compile(
     r"(?:多少|几)\s*(平方米|平方公里|公里|千米|米|公顷|亩|吨|公斤|千克|斤|亿元|万元|元|钱|亿|万|千瓦|兆瓦|辆|台|套|户|家|所|座|条|项|起|场|届|岁|倍|层|个|名|人|位)"
 )
+# "期限是几年" asks for a length of time in years: "不到10分钟" cannot answer it, nor can "2024年"
+_TIME_UNITS = ("年", "月", "周", "星期", "天", "小时", "分钟")
+_ASKED_TIME = re.compile(r"(?:多少|几)\s*(?:(年|周|星期|天|小时|分钟)(?![级龄纪代前])|个\s*(?:多\s*)?(月))")
 # a quantity asked for without its unit: by the thing measured ("投资额是多少" wants 元, "多大年纪"
 # 岁, "多高" a length) — a sentence whose only numbers are days or head counts cannot answer it
 _MEASURED = (
@@ -116,6 +129,13 @@ _ASKED_PLACE = re.compile(r"哪一?[个条座]?\s*(路|街|大道|区|县|市|�
 _REASON = re.compile(r"因为|由于|因此|所以|为了|以便|导致|造成|致使|以致|因而|原因|理由|目的|缘故|于是|故而|以免|因[^素]")
 _ALIAS = re.compile(r"别名|别称|又称|又名|俗称|简称|昵称|绰号|外号|亦称|也称|或称|称为|称作|叫做|被称|人称|号称|英文名|英语")
 _PLACE = re.compile(f"[{CJK}]{{1,6}}" r"(?:路|街|大道|区|县|市|镇|乡|村|省|州|山|湖|江|港|园|馆|广场|基地)")
+# an organization named by its kind ("株洲三峡水环境综合治理有限公司", "中车株洲所", "新华社"; jieba's
+# "nt" tag finds more)
+_ORGANIZATION = re.compile(
+    f"[{CJK}A-Za-z]{{2,}}"
+    r"(?:公司|集团|股份|银行|医院|学校|大学|学院|中学|小学|研究院|(?<![场住厕])所(?![以有在属得谓需要示述处长])|设计院|中心|协会|学会|商会|"
+    r"合作社|委员会|事务所|工作室|电视台|报社|新华社|日报|局|厅|办公室|联合会|基金会|工厂|[^\s]厂(?![区房长])|酒店|超市|商场|门店|品牌)"
+)
 
 
 def question_types(question: str) -> frozenset[str]:
@@ -128,8 +148,11 @@ def question_types(question: str) -> frozenset[str]:
 
 
 def question_unit(question: str) -> str | None:
-    """The unit a quantity question names ("多少亿元" → "亿元", "多少钱" → "元") or implies by what it
-    measures ("投资额是多少" → "元", "多高" → "米", "多大年纪" → "岁"), if any."""
+    """The unit a quantity question names ("多少亿元" → "亿元", "多少钱" → "元", "几年" → "年") or
+    implies by what it measures ("投资额是多少" → "元", "多高" → "米", "多大年纪" → "岁"), if any."""
+    m = _ASKED_TIME.search(question)
+    if m:
+        return m.group(1) or m.group(2)
     m = _ASKED_UNIT.search(question)
     if m:
         return "元" if m.group(1) == "钱" else m.group(1)
@@ -150,12 +173,15 @@ def _place_in(suffix: str) -> re.Pattern[str]:
 def _amount_in(unit: str) -> re.Pattern[str]:
     if unit in _PEOPLE:
         return re.compile(_amount("|".join(_PEOPLE)))
+    if unit in _TIME_UNITS:  # a length of time, as _DURATION reads one: "3年", "两个多月", not "2024年"
+        unit = "个?多?月" if unit == "月" else unit
+        return re.compile(rf"(?<![\d.])\d{{1,3}}(?:\.\d+)?\s*(?:多|余)?\s*{unit}|[一二两三四五六七八九十半]+(?:多|余)?{unit}")
     return re.compile(_amount(_UNIT_FAMILY.get(unit, re.escape(unit))))
 
 
 # What a sentence holds, as bits: computed once per sentence at build time and stored in the index
 # (jieba's part-of-speech tagging was half of a query's time when it ran per candidate).
-KINDS = ("number", "duration", "date", "year", "day", "place", "reason", "alias", "person")
+KINDS = ("number", "duration", "date", "year", "day", "place", "reason", "alias", "person", "organization")
 _BIT = {kind: 1 << i for i, kind in enumerate(KINDS)}
 BYLINE = 1 << len(KINDS)  # a byline on its own ("株洲日报讯(全媒体记者/张威)"): not a kind of answer
 
@@ -170,7 +196,7 @@ def sentence_facts(sentence: str, *, byline: bool = False) -> int:
     bits = BYLINE if byline else 0
     for kind, pattern in (
         ("number", _NUMBER), ("duration", _DURATION), ("date", _DATE), ("year", _YEAR), ("day", _DAY),
-        ("place", _PLACE), ("reason", _REASON), ("alias", _ALIAS),
+        ("place", _PLACE), ("reason", _REASON), ("alias", _ALIAS), ("organization", _ORGANIZATION),
     ):
         if pattern.search(sentence):
             bits |= _BIT[kind]
@@ -181,6 +207,8 @@ def sentence_facts(sentence: str, *, byline: bool = False) -> int:
             bits |= _BIT["person"]
         elif pair.flag == "ns":
             bits |= _BIT["place"]
+        elif pair.flag == "nt":
+            bits |= _BIT["organization"]
     return bits
 
 
@@ -236,6 +264,7 @@ def answer_span(
     sentence holds none. Display only: nothing here changes what is ranked or quoted."""
     candidates: list[re.Pattern[str]] = []
     if "duration" in kinds:
+        candidates += [_amount_in(unit)] if unit in _TIME_UNITS else []
         candidates.append(_DURATION)
     if "number" in kinds:
         candidates += [_amount_in(unit)] if unit else []

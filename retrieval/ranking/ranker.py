@@ -10,13 +10,15 @@ the service or the tests trains.
   (:func:`retrieval.ranking.search.rank`): DRCD has none of them, and their boosts live on the
   fused scale.
 - The **calibrator** maps the confidence of :func:`retrieval.ranking.search.confidence` to
-  P(the first quote holds the answer): Platt scaling fitted on the held-out DRCD articles. A
-  logistic model over the best sentence's features, trained on DRCD, judged DRCD better (AUC 0.93
-  against 0.84) and newspaper questions worse (0.74 against 0.87 on the frozen seed set): it
+  P(the first quote holds the answer): Platt scaling fitted on the held-out DRCD articles, whose
+  negatives lack the answering sentence (fact absent) or their whole article (topic absent). A
+  logistic model over the best sentence's features, trained on DRCD, judged DRCD better (AUC 0.94
+  against 0.87) and newspaper questions worse (0.75 against 0.92 on the frozen seed set): it
   learned DRCD's questions, which copy their paragraph's words, so it is not used (REPORT.md).
-  Nor are the confidence's own penalties refitted on DRCD: its negatives keep the rest of their
-  article, so it weighs the unknown share and the missing type at almost nothing (AUC on the seed
-  set 0.74), where they are what tells a newspaper question the paper cannot answer.
+  Nor are the confidence's own penalties refitted on DRCD: there the fused score already falls
+  with a question's missing words, so it weighs the unknown share and the missing type at almost
+  nothing (AUC on the seed set 0.75), where they are what tells a newspaper question the paper
+  cannot answer from a reader's paraphrase.
 """
 
 from __future__ import annotations
