@@ -129,6 +129,7 @@ def test_a_named_unit_must_be_the_one_supplied(sentence, unit, match):
         ("贷款期限是几年?", "2024年他获得了40万元贷款。", 0.0),
         ("贷款期限是几年?", "这笔贷款期限为3年。", 1.0),
         ("项目用了几个月?", "项目用了3个月就完工了。", 1.0),
+        ("项目用了几个月?", "项目3月开工,历时152天完工。", 0.0),  # "3月" is a month of the calendar
         # a company is asked for: a sentence naming none cannot answer
         ("蓝谷小镇项目原来的开发商叫什么名字?", "由于开发资金链断裂,项目于2021年停工。", 0.0),
         ("蓝谷小镇项目原来的开发商叫什么名字?", "项目原由湖南某某置业有限公司开发。", 1.0),

@@ -92,9 +92,18 @@ _DAY = re.compile(
 )
 _DATE = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[今去明前]年|上半年|下半年|年底|年初|月底|月初|元旦|春节|(?:[一二三四五六七八九十]+)月")
 # a length of time: "3个月", "152天", "40分钟" — not a year ("2024年") or a day of the month ("5日")
+def _length_of_time(digit_units: str, word_units: str) -> str:
+    """A length of time: up to three digits and one of ``digit_units`` ("152天", "3个月": a
+    four-digit "2024年" is a year, "3月" a month of the calendar), or a Chinese numeral and one of
+    ``word_units`` ("两年多", "半个月")."""
+    return (
+        rf"(?<![\d.])\d{{1,3}}(?:\.\d+)?\s*(?:多|余)?\s*(?:{digit_units})"
+        rf"|[一二两三四五六七八九十半]+(?:多|余)?(?:{word_units})"
+    )
+
+
 _DURATION = re.compile(
-    r"(?<![\d.])\d{1,3}(?:\.\d+)?\s*(?:多|余)?\s*(?:年|个多?月|周|星期|天|小时|分钟|秒|个?钟头|个?工作日)"
-    r"|[一二两三四五六七八九十半]+(?:多|余)?个?(?:年|月|周|星期|天|小时|分钟|钟头|工作日)"
+    _length_of_time("年|个多?月|周|星期|天|小时|分钟|秒|个?钟头|个?工作日", "个?(?:年|月|周|星期|天|小时|分钟|钟头|工作日)")
 )
 # "多少亿元" asks for an amount in 亿元: a sentence whose only numbers are dates or head counts
 # cannot answer it. Counters of people are interchangeable (多少人 → "800余名").
@@ -173,9 +182,9 @@ def _place_in(suffix: str) -> re.Pattern[str]:
 def _amount_in(unit: str) -> re.Pattern[str]:
     if unit in _PEOPLE:
         return re.compile(_amount("|".join(_PEOPLE)))
-    if unit in _TIME_UNITS:  # a length of time, as _DURATION reads one: "3年", "两个多月", not "2024年"
-        unit = "个?多?月" if unit == "月" else unit
-        return re.compile(rf"(?<![\d.])\d{{1,3}}(?:\.\d+)?\s*(?:多|余)?\s*{unit}|[一二两三四五六七八九十半]+(?:多|余)?{unit}")
+    if unit in _TIME_UNITS:  # a length of time in that unit: "3年", "两个多月", not "2024年" or "3月"
+        months = unit == "月"
+        return re.compile(_length_of_time("个多?月" if months else unit, "个?多?月" if months else unit))
     return re.compile(_amount(_UNIT_FAMILY.get(unit, re.escape(unit))))
 
 
