@@ -71,7 +71,7 @@ def collect(index_dir: Path, qa_path: Path, embedder, cache: Path):
                 source = index.articles.meta["source"][index.sentences[i].article]
                 if source == item.source and any(a in norm(index.sentence_text(i)) for a in answers):
                     gold[j] = 1
-        hand = {h.sentence: h.score for h in rank(cand)}
+        hand = {h.sentence: h.score for h in rank(cand, learned=False)}  # the fused score, whatever the model
         xs.append(x)
         labels.append(gold)
         fused.append(np.array([hand[i] for i in cand.ids.tolist()], dtype=np.float32))

@@ -173,7 +173,7 @@ def _candidates(answer_type: float, *, asks_type: bool, english: bool = False) -
     return Candidates(
         ids=np.array([7]), dense=one, chunk=one, window_coverage=one, context_coverage=one,
         answer_type=np.array([answer_type], dtype=np.float32), byline=0 * one, neighbour=one, bm25=one,
-        sentence_coverage=one, position=0 * one, length=40 * one, asks_type=asks_type, english=english,
+        sentence_coverage=one, position=0 * one, length=40 * one, beyond_headline=one, asks_type=asks_type, english=english,
     )
 
 

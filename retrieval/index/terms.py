@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 from pypinyin import lazy_pinyin
 
-from retrieval.text import CJK_CHAR, normalize
+from retrieval.text import CJK, CJK_CHAR, normalize
 
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
+_PAIR_RUN = re.compile(f"[{CJK}]+|[a-z0-9]+")
 _SEP = "\x00"
 _CHAR_BITS = 21  # every code point fits in 21 bits: a character pair is one 42-bit key
 _DF_SAMPLE = 2000  # candidate sentences checked for a long term's document frequency; more are sampled
@@ -232,6 +233,30 @@ class TermIndex:
         present = np.asarray([[t in text for t in terms] for text in texts], dtype=np.float32)
         return present @ w / w.sum()
 
+    def beyond_headline(self, pairs: tuple[str, ...], weights: tuple[float, ...], ids: np.ndarray) -> np.ndarray:
+        """Share of the weight of the question's character pairs (:func:`character_pairs`) that are
+        not in a sentence's headline found in the sentence itself: what the question says beyond
+        naming the article's subject. In an encyclopedia article every sentence shares the title
+        ("蓝线裸顶鲷以什么为食?"), and the sentence that opens it, which restates the title, beat the one
+        that answers ("…以甲壳类、头足类和小鱼为食"); the keyword coverages count the title for
+        every sentence of the article. 0 for a sentence whose headline holds every pair."""
+        out = np.zeros(len(ids), dtype=np.float32)
+        if not pairs:
+            return out
+        w = np.asarray(weights, dtype=np.float32)
+        beyond: dict[int, np.ndarray] = {}  # per article: which pairs its headline lacks
+        for j, i in enumerate(ids.tolist()):
+            article = int(self.articles[i])
+            rest = beyond.get(article)
+            if rest is None:
+                headline = self.headlines[article]
+                rest = beyond[article] = np.fromiter((p not in headline for p in pairs), dtype=bool, count=len(pairs))
+            if rest.any():
+                sentence = self.sentences[i]
+                present = np.fromiter((p in sentence for p in pairs), dtype=bool, count=len(pairs))
+                out[j] = w[rest & present].sum() / w[rest].sum()
+        return out
+
     def _window(self, i: int) -> str:
         article = self.articles[i]
         first = i - 1 if i > 0 and self.articles[i - 1] == article else i
@@ -273,6 +298,16 @@ class TermIndex:
 def normalized(text: str) -> str:
     """What keyword presence is tested on: normalized and lower-cased."""
     return normalize(text).lower()
+
+
+def character_pairs(text: str) -> tuple[str, ...]:
+    """Every pair of adjacent Chinese characters of ``text`` (a lone one as itself) and each Latin
+    word or number, once each: units of presence that need no segmentation, so "以什么为食" still
+    finds "为食" where jieba's words of the question and of the sentence differ."""
+    pairs: list[str] = []
+    for run in _PAIR_RUN.findall(normalized(text)):
+        pairs += [run] if run.isascii() or len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+    return tuple(dict.fromkeys(pairs))
 
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date as Date
 
 from retrieval.index.lexical import Tokenizer
-from retrieval.index.terms import TermIndex
+from retrieval.index.terms import TermIndex, character_pairs
 from retrieval.ranking.answer_types import question_places, question_types, question_unit
 from retrieval.ranking.when import When, resolve
 from retrieval.text import language, normalize
@@ -31,6 +31,9 @@ class Query:
     unit: str | None  # the unit a quantity question names (多少亿元 → 亿元)
     places: tuple[str, ...]  # the kinds of place it names (哪条路 → 路)
     when: When | None = None  # the days it names ("1月4日", "上个月"), resolved against the issues
+    # a Chinese question's character pairs and their IDF (TermIndex.beyond_headline; none for English)
+    pairs: tuple[str, ...] = ()
+    pair_weights: tuple[float, ...] = ()
 
     @property
     def english(self) -> bool:
@@ -58,6 +61,7 @@ def parse_query(
         keywords = tokenizer.terms(normalized)
         weights = [terms.idf(t) for t in keywords]
     absent = sum(w for t, w in zip(keywords, weights) if not terms.document_frequency(t))
+    pairs = character_pairs(normalized) if lang == "zh" else ()
     return Query(
         text=question,
         normalized=normalized,
@@ -70,6 +74,8 @@ def parse_query(
         unit=question_unit(normalized),
         places=question_places(normalized),
         when=resolve(normalized, newest, newest_label, today or Date.today()),
+        pairs=pairs,
+        pair_weights=tuple(terms.idf(p) for p in pairs),
     )
 
 

@@ -36,10 +36,12 @@ MODEL_DIR = Path(__file__).with_name("model")
 # the candidate columns the ranker reads, in its order (retrieval.ranking.search.Candidates)
 COLUMNS = (
     "dense", "chunk", "window_coverage", "context_coverage", "answer_type", "byline",
-    "neighbour", "bm25", "sentence_coverage", "position", "length",
+    "neighbour", "bm25", "sentence_coverage", "position", "length", "beyond_headline",
 )
 # ... then what depends on the other candidates and on the question
-FEATURES = COLUMNS + ("dense_gap", "chunk_gap", "asks_type", "english", "unknown", "keywords")
+FEATURES = COLUMNS + (
+    "dense_gap", "chunk_gap", "beyond_headline_gap", "asks_type", "english", "unknown", "keywords",
+)
 
 
 def features(c) -> np.ndarray:
@@ -50,6 +52,7 @@ def features(c) -> np.ndarray:
     cols = [getattr(c, name).astype(np.float32) for name in COLUMNS]
     cols.append(c.dense - c.dense.max())
     cols.append(c.chunk - c.chunk.max())
+    cols.append(c.beyond_headline - c.beyond_headline.max())
     for value in (float(c.asks_type), float(c.english), c.unknown, float(c.keywords)):
         cols.append(np.full(n, value, dtype=np.float32))
     return np.column_stack(cols).astype(np.float32)

@@ -6,8 +6,8 @@ question (does this sentence say it?), the best cosine of a chunk holding it (is
 passage?), the share of the question's keyword weight in the sentence with its neighbours and
 headline and in its headline-plus-chunk context (are the facts asked about here?), and whether it
 holds the kind of thing asked for (a number for 多少, a date for 哪天), with what the learned ranker
-reads besides (neighbours' cosines, BM25, place in the article). A LightGBM model trained on DRCD
-orders a question's candidates (:func:`rank`, retrieval.ranking.ranker); the weighted sum of the
+reads besides (neighbours' cosines, BM25, place in the article, the question's character pairs
+beyond the sentence's headline found in it). A LightGBM model trained on DRCD orders a question's candidates (:func:`rank`, retrieval.ranking.ranker); the weighted sum of the
 fixed-scale features (weights in :class:`~retrieval.ranking.tuning.Tuning`) is comparable across
 questions, so a confidence built on it and calibrated into a probability (:func:`probability`)
 tells "the paper says" from "the paper never said".
@@ -54,6 +54,7 @@ class Candidates:
     sentence_coverage: np.ndarray  # keyword weight in the sentence alone
     position: np.ndarray  # its place in its article: 0 for the first sentence, at most 10
     length: np.ndarray  # characters
+    beyond_headline: np.ndarray  # the question's character pairs its headline lacks, in the sentence
     unknown: float = 0.0  # share of the question's keyword weight absent from the whole corpus
     asks_type: bool = False  # the question asks for a number, duration, date, person or place
     english: bool = False
@@ -217,6 +218,7 @@ class Searcher:
             sentence_coverage=self.terms.coverage(query.terms, query.weights, ids, where="sentence"),
             position=self._positions(ids),
             length=(index.sentence_rows[ids, 2] - index.sentence_rows[ids, 1]).astype(np.float32),
+            beyond_headline=self.terms.beyond_headline(query.pairs, query.pair_weights, ids),
         )
 
     @staticmethod
