@@ -310,7 +310,6 @@ def character_pairs(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(pairs))
 
 
-
 def _segmentations(word: str, syllables: frozenset[str], limit: int = 8) -> list[list[str]]:
     """Ways to read ``word`` as a run of pinyin syllables ("xian" → [xian], [xi, an])."""
     out: list[list[str]] = []

@@ -91,7 +91,8 @@ _DAY = re.compile(
     r"(?<!\d)\d{1,2}\s*日|(?<!\d)\d{1,2}\s*号(?![楼线院馆门车机位])|[一二三]?十?[一二三四五六七八九十]日|[昨今前明][天日]|元旦|除夕"
 )
 _DATE = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[今去明前]年|上半年|下半年|年底|年初|月底|月初|元旦|春节|(?:[一二三四五六七八九十]+)月")
-# a length of time: "3个月", "152天", "40分钟" — not a year ("2024年") or a day of the month ("5日")
+
+
 def _length_of_time(digit_units: str, word_units: str) -> str:
     """A length of time: up to three digits and one of ``digit_units`` ("152天", "3个月": a
     four-digit "2024年" is a year, "3月" a month of the calendar), or a Chinese numeral and one of
@@ -102,6 +103,7 @@ def _length_of_time(digit_units: str, word_units: str) -> str:
     )
 
 
+# a length of time: "3个月", "152天", "40分钟" — not a year ("2024年") or a day of the month ("5日")
 _DURATION = re.compile(
     _length_of_time("年|个多?月|周|星期|天|小时|分钟|秒|个?钟头|个?工作日", "个?(?:年|月|周|星期|天|小时|分钟|钟头|工作日)")
 )

@@ -7,10 +7,11 @@ passage?), the share of the question's keyword weight in the sentence with its n
 headline and in its headline-plus-chunk context (are the facts asked about here?), and whether it
 holds the kind of thing asked for (a number for 多少, a date for 哪天), with what the learned ranker
 reads besides (neighbours' cosines, BM25, place in the article, the question's character pairs
-beyond the sentence's headline found in it). A LightGBM model trained on DRCD orders a question's candidates (:func:`rank`, retrieval.ranking.ranker); the weighted sum of the
-fixed-scale features (weights in :class:`~retrieval.ranking.tuning.Tuning`) is comparable across
-questions, so a confidence built on it and calibrated into a probability (:func:`probability`)
-tells "the paper says" from "the paper never said".
+beyond the sentence's headline found in it). A LightGBM model trained on DRCD orders a question's
+candidates (:func:`rank`, retrieval.ranking.ranker); the weighted sum of the fixed-scale features
+(weights in :class:`~retrieval.ranking.tuning.Tuning`) is comparable across questions, so a
+confidence built on it and calibrated into a probability (:func:`probability`) tells "the paper
+says" from "the paper never said".
 Everything that depends only on the corpus — a sentence's answer kinds, whether it is a byline, the
 chunks holding it — was computed at build time and is only looked up here.
 """
