@@ -33,6 +33,8 @@ from retrieval.ranking.tuning import Tuning
         ("株洲到长沙坐高铁要多久", {"duration"}, None),
         ("基地建了几天?", {"number", "duration"}, "天"),
         ("贷款期限是几年?", {"duration"}, "年"),
+        ("走完全程要几个小时?", {"number", "duration"}, "小时"),  # hours, not the measure word 个
+        ("他今年读几年级?", set(), None),  # a school year, not a length of time
         ("开发商叫什么名字?", {"organization"}, None),
         ("株洲哪家医院完成了手术?", {"organization"}, None),
         ("Which university did the students come from?", {"organization"}, None),
@@ -100,10 +102,20 @@ def test_the_answer_to_a_year_question_is_the_year_not_the_day():
 @pytest.mark.parametrize(
     ("sentence", "duration"),
     [("仅用152天即完成建设", True), ("有效期一般为3个月", True), ("历时两年多", True),
+     ("全程需要3个小时", True), ("历时两个多小时", True), ("培训持续了3个星期", True),
      ("2024年1月5日下午举行", False), ("1月5日下午1时至5时", False)],
 )
 def test_a_date_is_not_a_length_of_time(sentence, duration):
     assert ("duration" in sentence_types(sentence)) is duration
+
+
+@pytest.mark.parametrize(
+    ("sentence", "date"),
+    [("过去的13年里,他一直坚持义诊", False), ("前3年投入最大", False), ("1949年10月1日", True),
+     ("公元618年,李渊称帝", True), ("民国13年建成", True), ("13年3月开工", True)],
+)
+def test_a_two_digit_count_of_years_is_not_a_date(sentence, date):
+    assert ("date" in sentence_types(sentence)) is date
 
 
 @pytest.mark.parametrize(
@@ -130,6 +142,9 @@ def test_a_named_unit_must_be_the_one_supplied(sentence, unit, match):
         ("贷款期限是几年?", "这笔贷款期限为3年。", 1.0),
         ("项目用了几个月?", "项目用了3个月就完工了。", 1.0),
         ("项目用了几个月?", "项目3月开工,历时152天完工。", 0.0),  # "3月" is a month of the calendar
+        ("走完全程要几个小时?", "全程大约需要三个小时。", 1.0),
+        ("走完全程要几个小时?", "全程大约需要3个多小时。", 1.0),
+        ("走完全程要几个小时?", "全程共设3个站点。", 0.0),  # a count, not hours
         # a company is asked for: a sentence naming none cannot answer
         ("蓝谷小镇项目原来的开发商叫什么名字?", "由于开发资金链断裂,项目于2021年停工。", 0.0),
         ("蓝谷小镇项目原来的开发商叫什么名字?", "项目原由湖南某某置业有限公司开发。", 1.0),

@@ -117,7 +117,7 @@ def test_the_index_is_memory_mapped_not_copied_into_python_objects(archive):
 def test_an_index_of_an_older_format_is_refused_with_the_rebuild_command(archive, embedder):
     path = archive.index_dir / "manifest.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), "format": 2}))
-    with pytest.raises(StaleIndexError, match=r"format 2, this newsqa reads format 5.*newsqa build --index"):
+    with pytest.raises(StaleIndexError, match=r"format 2, this newsqa reads format 6.*newsqa build --index"):
         AnswerService.open(archive, embedder=embedder)
 
 

@@ -43,7 +43,9 @@ from retrieval.index.vectors import VectorSearch
 # 4: the facts hold two finer kinds of date, a year and a day of the month (answer_types.KINDS):
 #    every bit after "date" moved
 # 5: the facts hold an organization kind (answer_types.KINDS): the byline bit moved
-INDEX_FORMAT = 5
+# 6: a two-digit "13年" is a length of time, not a date ("过去的13年"; "民国13年" still is one), and
+#    "3个小时" / "两个多星期" are lengths of time
+INDEX_FORMAT = 6
 MANIFEST = "manifest.json"
 ISSUES = "issues.json"  # the issue files with their publication dates
 # files up to this size are checked whole at every load (xxh3 runs at memory speed: 4 ms for the

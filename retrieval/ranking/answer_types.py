@@ -36,7 +36,7 @@ _QUESTION = {
         re.I,
     ),
     "duration": re.compile(
-        r"多久|多长时间|多少(?:天|年|个月|周|小时|分钟)|几(?:天|年|个月|周|小时|分钟)"
+        r"多久|多长时间|(?:多少|几)(?:天|年(?![级龄纪代])|个多?月|周|个?星期|个?小时|个?钟头|分钟)"
         r"|\bhow long (?:does|did|will|would|do|has|have|had|is it|was it|takes?|took)\b"
         r"|\bhow many (?:days|hours|minutes|years|months|weeks)\b",
         re.I,
@@ -90,7 +90,9 @@ _YEAR = re.compile(r"(?<!\d)\d{4}\s*年(?!代)|[〇零○一二三四五六七�
 _DAY = re.compile(
     r"(?<!\d)\d{1,2}\s*日|(?<!\d)\d{1,2}\s*号(?![楼线院馆门车机位])|[一二三]?十?[一二三四五六七八九十]日|[昨今前明][天日]|元旦|除夕"
 )
-_DATE = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[今去明前]年|上半年|下半年|年底|年初|月底|月初|元旦|春节|(?:[一二三四五六七八九十]+)月")
+# any date: a year (of three or four digits, or of an era: "民国13年"; "过去的13年" is a length of
+# time), a month, a day, a part of the year ("年底", "上半年") or a festival
+_DATE = re.compile(r"(?<!\d)\d{3,4}\s*年|(?:公元|西元|民国)前?\s*\d{1,2}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[今去明前]年|上半年|下半年|年底|年初|月底|月初|元旦|春节|(?:[一二三四五六七八九十]+)月")
 
 
 def _length_of_time(digit_units: str, word_units: str) -> str:
@@ -105,7 +107,7 @@ def _length_of_time(digit_units: str, word_units: str) -> str:
 
 # a length of time: "3个月", "152天", "40分钟" — not a year ("2024年") or a day of the month ("5日")
 _DURATION = re.compile(
-    _length_of_time("年|个多?月|周|星期|天|小时|分钟|秒|个?钟头|个?工作日", "个?(?:年|月|周|星期|天|小时|分钟|钟头|工作日)")
+    _length_of_time("年|个多?月|周|个?多?星期|天|个?多?小时|分钟|秒|个?多?钟头|个?工作日", "个?多?(?:年|月|周|星期|天|小时|分钟|钟头|工作日)")
 )
 # "多少亿元" asks for an amount in 亿元: a sentence whose only numbers are dates or head counts
 # cannot answer it. Counters of people are interchangeable (多少人 → "800余名").
@@ -114,7 +116,8 @@ _ASKED_UNIT = re.compile(
 )
 # "期限是几年" asks for a length of time in years: "不到10分钟" cannot answer it, nor can "2024年"
 _TIME_UNITS = ("年", "月", "周", "星期", "天", "小时", "分钟")
-_ASKED_TIME = re.compile(r"(?:多少|几)\s*(?:(年|周|星期|天|小时|分钟)(?![级龄纪代前])|个\s*(?:多\s*)?(月))")
+_COUNTED = ("月", "星期", "小时")  # counted with 个: "几个小时", "三个星期" ("3月" is a month of the calendar)
+_ASKED_TIME = re.compile(r"(?:多少|几)\s*(?:(年|周|星期|天|小时|分钟)(?![级龄纪代前])|个\s*(?:多\s*)?(月|星期|小时))")
 # a quantity asked for without its unit: by the thing measured ("投资额是多少" wants 元, "多大年纪"
 # 岁, "多高" a length) — a sentence whose only numbers are days or head counts cannot answer it
 _MEASURED = (
@@ -185,8 +188,8 @@ def _amount_in(unit: str) -> re.Pattern[str]:
     if unit in _PEOPLE:
         return re.compile(_amount("|".join(_PEOPLE)))
     if unit in _TIME_UNITS:  # a length of time in that unit: "3年", "两个多月", not "2024年" or "3月"
-        months = unit == "月"
-        return re.compile(_length_of_time("个多?月" if months else unit, "个?多?月" if months else unit))
+        counted = f"个?多?{unit}" if unit in _COUNTED else unit  # "3个小时", "两个多月"
+        return re.compile(_length_of_time("个多?月" if unit == "月" else counted, counted))
     return re.compile(_amount(_UNIT_FAMILY.get(unit, re.escape(unit))))
 
 
