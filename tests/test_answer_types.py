@@ -50,6 +50,8 @@ from retrieval.ranking.tuning import Tuning
         ("潘仕成逝世的时间是?", {"date"}, None),
         ("该村是从哪一年开始打造基地的?", {"year"}, None),  # a year, not any date
         ("In what year did the village start the base?", {"year"}, None),
+        ("On which days did the Political Bureau hold the meeting?", {"day"}, None),  # plural too
+        ("In which years did the river flood?", {"year"}, None),
         ("临时施工许可是哪天通过的?", {"day"}, None),  # a day, not "去年年底"
         ("培训会是几月几日召开的?", {"day"}, None),
         ("项目是几月复工的?", {"date"}, None),

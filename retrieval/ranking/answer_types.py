@@ -24,12 +24,12 @@ _ORG_NOUNS = "公司|企业|单位|机构|银行|医院|学校|大学|学院|集
 _QUESTION = {
     "date": re.compile(
         r"哪[一]?天|哪[一]?年|哪个月|几月|几号|几日|什么时候|何时|什么时间|哪个时间|日期|多少年前|的时间(?:是|为)?\s*[?？]?\s*$"
-        r"|\bwhen\b|\bwhat (?:year|day|date|month|time)\b|\bwhich (?:year|day|date|month)\b|\bhow long ago\b",
+        r"|\bwhen\b|\bwhat (?:years?|days?|dates?|months?|time)\b|\bwhich (?:years?|days?|dates?|months?)\b|\bhow long ago\b",
         re.I,
     ),
     # finer kinds of date: they stand for "date" in the kinds of a question (question_types)
-    "year": re.compile(r"哪[一个]?年(?![龄级纪])|\b(?:what|which) year\b", re.I),
-    "day": re.compile(r"哪[一]?天|哪一日|几月几[日号]|几号(?![线楼])|\b(?:what|which) (?:day|date)\b|\bon what date\b", re.I),
+    "year": re.compile(r"哪[一个]?年(?![龄级纪])|\b(?:what|which) years?\b", re.I),
+    "day": re.compile(r"哪[一]?天|哪一日|几月几[日号]|几号(?![线楼])|\b(?:what|which) (?:days?|dates?)\b|\bon what date\b", re.I),
     "number": re.compile(
         r"多少|几[个名家项次天人位件所台辆吨亩元倍条座批种成批]|多[高长大远重宽深]|占.{0,6}(?:比|多)|比例|百分之|几成|第几|排名"
         r"|\bhow (?:many|much|long|tall|high|far|big|old|large)\b|\bwhat (?:percentage|proportion|share|number)\b",
