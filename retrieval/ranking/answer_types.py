@@ -117,7 +117,7 @@ _ASKED_UNIT = re.compile(
 # "期限是几年" asks for a length of time in years: "不到10分钟" cannot answer it, nor can "2024年"
 _TIME_UNITS = ("年", "月", "周", "星期", "天", "小时", "分钟")
 _COUNTED = ("月", "星期", "小时")  # counted with 个: "几个小时", "三个星期" ("3月" is a month of the calendar)
-_ASKED_TIME = re.compile(r"(?:多少|几)\s*(?:(年|周|星期|天|小时|分钟)(?![级龄纪代前])|个\s*(?:多\s*)?(月|星期|小时))")
+_ASKED_TIME = re.compile(r"(?:多少|几)\s*(?:(年|周|星期|天|小时|分钟)(?![级龄纪代前])|个\s*(?:多\s*)?(" + "|".join(_COUNTED) + "))")
 # a quantity asked for without its unit: by the thing measured ("投资额是多少" wants 元, "多大年纪"
 # 岁, "多高" a length) — a sentence whose only numbers are days or head counts cannot answer it
 _MEASURED = (
