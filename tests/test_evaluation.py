@@ -263,3 +263,17 @@ def test_convert_real_cmrc_trial(tmp_path: Path) -> None:
     texts = {c["source"]: norm(c["text"]) for c in corpus}
     assert len(texts) == 256
     assert all(any(norm(a) in texts[i.source] for a in i.answers) for i in items)
+
+
+@pytest.mark.parametrize("name", ["seeds_heldout.jsonl", "seeds_heldout2.jsonl"])
+def test_the_frozen_question_files_hold_their_spans(name, capsys):
+    """Every span of the frozen held-out sets occurs in its article, as often as recorded, within one
+    or two sentences (scripts/check_questions.py --strict): an edited seed or item breaks the set."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("check_questions", root / "scripts" / "check_questions.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    assert check.main([str(root / "evaluation_data" / name), "--corpus", str(root / "seeds"), "--strict"]) == 0
+    assert "0 problem(s)" in capsys.readouterr().out
