@@ -265,7 +265,7 @@ def test_convert_real_cmrc_trial(tmp_path: Path) -> None:
     assert all(any(norm(a) in texts[i.source] for a in i.answers) for i in items)
 
 
-@pytest.mark.parametrize("name", ["seeds_heldout.jsonl", "seeds_heldout2.jsonl"])
+@pytest.mark.parametrize("name", ["seeds_heldout.jsonl", "seeds_heldout2.jsonl", "seeds_heldout3.jsonl"])
 def test_the_frozen_question_files_hold_their_spans(name, capsys):
     """Every span of the frozen held-out sets occurs in its article, as often as recorded, within one
     or two sentences (scripts/check_questions.py --strict): an edited seed or item breaks the set."""
