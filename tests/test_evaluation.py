@@ -277,3 +277,24 @@ def test_the_frozen_question_files_hold_their_spans(name, capsys):
     spec.loader.exec_module(check)
     assert check.main([str(root / "evaluation_data" / name), "--corpus", str(root / "seeds"), "--strict"]) == 0
     assert "0 problem(s)" in capsys.readouterr().out
+
+
+def test_the_reader_questions_hold_their_spans_in_the_converted_drcd(tmp_path: Path) -> None:
+    """evaluation_data/drcd_reader.jsonl names paragraphs of DRCD as ``evaluation.drcd.convert``
+    writes them: every span must occur there as often as recorded (a change to the conversion, or
+    an edited item, breaks the set), and every unanswerable item must say so."""
+    from evaluation.drcd import convert
+
+    files = [EVAL_DIR / "train" / "DRCD_dev.json", EVAL_DIR / "train" / "DRCD_test.json"]
+    if not all(f.exists() for f in files):
+        pytest.skip("DRCD not present")
+    convert(files, tmp_path)
+    texts = {c["source"]: norm(c["title"] + c["text"]) for c in _read_jsonl(tmp_path / "corpus.jsonl")}
+    items = load_questions(Path(__file__).resolve().parents[1] / "evaluation_data" / "drcd_reader.jsonl")
+    assert len(items) == 230 and sum(not i.answerable for i in items) == 80
+    for item in items:
+        if not item.answerable:
+            assert item.answers == [] and item.source is None
+            continue
+        assert all(norm(a) in texts[item.source] for a in item.answers), item.id
+        assert norm(texts[item.source]).count(norm(item.answers[0])) == item.answer_occurrences, item.id
