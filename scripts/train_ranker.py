@@ -3,6 +3,8 @@
     PYTHONPATH=. python scripts/train_ranker.py prepare   # DRCD → var/train/drcd (corpus, split, index)
     PYTHONPATH=. python scripts/train_ranker.py fit \
         --set seeds=var/index:evaluation_data/seeds_heldout.jsonl \
+        --set seeds2=var/index:evaluation_data/seeds_heldout2.jsonl \
+        --set reader=var/train/drcd/index:evaluation_data/drcd_reader.jsonl \
         --set cmrc=var/cmrc/index:var/cmrc/questions.jsonl   # validation sets, never trained on
 
 ``prepare`` converts DRCD to simplified Chinese, splits it by article (evaluation/drcd.py) and builds
@@ -353,7 +355,7 @@ def fit(args) -> int:
     return 0
 
 
-THRESHOLDS = (0.05, 0.1, 0.12, 0.15, 0.2, 0.3, 0.5)
+THRESHOLDS = (0.05, 0.1, 0.105, 0.12, 0.15, 0.2, 0.3, 0.5)
 TOP_COLUMNS = ("dense", "chunk", "window_coverage", "context_coverage", "sentence_coverage", "neighbour",
                "answer_type", "asks_type", "unknown", "bm25")
 

@@ -12,7 +12,7 @@ from retrieval.index.terms import TermArrays, TermIndex, character_pairs, normal
 @pytest.mark.parametrize(
     ("question", "keywords"),
     [
-        ("这个计划由谁来主持？", ["这个", "计划", "主持"]),  # not "由谁来"
+        ("这个计划由谁来主持？", ["计划", "主持"]),  # not "由谁来", nor the demonstrative "这个"
         ("卡洛身兼几家骑士团的大团长职位？", ["卡洛", "身兼", "骑士团", "大", "团长", "职位"]),  # not "几家"
         ("复合式建筑的构造是什么样的？", ["复合式", "建筑", "构造"]),  # not "什么样"
         ("他几乎每天都去哪所学校？", ["他", "几乎", "每天", "去", "所", "学校"]),
@@ -20,6 +20,22 @@ from retrieval.index.terms import TermArrays, TermIndex, character_pairs, normal
 )
 def test_question_words_glued_to_their_neighbours_are_not_keywords(question, keywords):
     # a keyword the corpus lacks lowers the confidence; "由谁来" is in no answer, whatever the corpus
+    assert Tokenizer().terms(question) == keywords
+
+
+@pytest.mark.parametrize(
+    ("question", "keywords"),
+    [
+        ("荷塘区那个免费教妇女织围巾的地方在哪?", ["荷塘区", "免费", "教", "妇女", "织", "围巾", "地方"]),
+        ("曾经是株洲最高的那栋楼现在多高?", ["曾经", "株洲", "最高", "楼", "现在"]),
+        ("统战部门那些活动引来多少企业?", ["统战部门", "活动", "引来", "企业"]),
+        ("这家公司和那位董事长", ["公司", "董事长"]),
+        ("那年冬天", ["那年", "冬天"]),  # a time, not a pointer at a thing: kept
+    ],
+)
+def test_a_readers_demonstrative_is_no_keyword(question, keywords):
+    """"那个…", "那位…": the reader points at what the question describes, and the paper names it
+    instead, so the pointer is in no answer; absent from the corpus it would count against one."""
     assert Tokenizer().terms(question) == keywords
 
 

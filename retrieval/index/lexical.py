@@ -39,6 +39,10 @@ STOPWORDS = frozenset(
 # Segmentation glues question words to their neighbours ("由谁来", "第几", "几家", "什么样", "哪所"):
 # such a token never occurs in an answer, so it is no keyword of the question.
 _QUESTION_WORD = re.compile(r"[哪谁]|什么|怎|几(?!乎)")
+# A demonstrative ("那个", "那位", "这种", "那些", "这门"…) is how a reader points at what the question
+# describes ("荷塘区那个…的地方叫什么?"): the paper names the thing instead, so it is no keyword,
+# as the single "这" / "那" are not; absent from the corpus, it counted against the answer.
+_DEMONSTRATIVE = re.compile(r"[这那]一?[个位种些栋片门项家条所座名类样次件块批处届]?")
 _ENGLISH_STOPWORDS = frozenset(
     """a an the of in on at to for from by with and or is are was were be been what which who whom whose
     when where why how many much does did do has have had that this these those it its as into than
@@ -105,6 +109,7 @@ class Tokenizer:
             dict.fromkeys(
                 t for t in words
                 if t not in STOPWORDS and t not in _ENGLISH_STOPWORDS and not _QUESTION_WORD.search(t)
+                and not _DEMONSTRATIVE.fullmatch(t)
             )
         )
 
