@@ -11,7 +11,8 @@ from evaluation.scoring import EvalReport, ItemResult, QAItem, load_questions, n
 from evaluation.squad import convert_squad
 from retrieval import Answer, NewsqaError, Passage
 
-EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = ROOT.parent / "shared" / "eval"
 
 S1 = "株洲新地标楼高达 168 米，预计明年完工。市长张三出席仪式。"
 S2 = "另一篇文章，讲的是别的事情。张三也在这里。"
@@ -265,36 +266,43 @@ def test_convert_real_cmrc_trial(tmp_path: Path) -> None:
     assert all(any(norm(a) in texts[i.source] for a in i.answers) for i in items)
 
 
+def _check_questions():
+    """scripts/check_questions.py, the one checker of a question file's spans (a script, not a module)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_questions", ROOT / "scripts" / "check_questions.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    return check
+
+
+
 @pytest.mark.parametrize("name", ["seeds_heldout.jsonl", "seeds_heldout2.jsonl", "seeds_heldout3.jsonl"])
 def test_the_frozen_question_files_hold_their_spans(name, capsys):
     """Every span of the frozen held-out sets occurs in its article, as often as recorded, within one
     or two sentences (scripts/check_questions.py --strict): an edited seed or item breaks the set."""
-    import importlib.util
-
-    root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("check_questions", root / "scripts" / "check_questions.py")
-    check = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(check)
-    assert check.main([str(root / "evaluation_data" / name), "--corpus", str(root / "seeds"), "--strict"]) == 0
+    check = _check_questions()
+    assert check.main([str(ROOT / "evaluation_data" / name), "--corpus", str(ROOT / "seeds"), "--strict"]) == 0
     assert "0 problem(s)" in capsys.readouterr().out
 
 
-def test_the_reader_questions_hold_their_spans_in_the_converted_drcd(tmp_path: Path) -> None:
+def test_the_reader_questions_hold_their_spans_in_the_converted_drcd(tmp_path: Path, capsys) -> None:
     """evaluation_data/drcd_reader.jsonl names paragraphs of DRCD as ``evaluation.drcd.convert``
-    writes them: every span must occur there as often as recorded (a change to the conversion, or
-    an edited item, breaks the set), and every unanswerable item must say so."""
+    writes them: written out one file a paragraph (title line, then text, as its authors checked
+    them), every span must pass scripts/check_questions.py --strict there (a change to the
+    conversion, or an edited item, breaks the set)."""
     from evaluation.drcd import convert
 
     files = [EVAL_DIR / "train" / "DRCD_dev.json", EVAL_DIR / "train" / "DRCD_test.json"]
     if not all(f.exists() for f in files):
         pytest.skip("DRCD not present")
-    convert(files, tmp_path)
-    texts = {c["source"]: norm(c["title"] + c["text"]) for c in _read_jsonl(tmp_path / "corpus.jsonl")}
-    items = load_questions(Path(__file__).resolve().parents[1] / "evaluation_data" / "drcd_reader.jsonl")
+    convert(files, tmp_path / "drcd")
+    paragraphs = tmp_path / "paragraphs"
+    paragraphs.mkdir()
+    for c in _read_jsonl(tmp_path / "drcd" / "corpus.jsonl"):
+        (paragraphs / c["source"]).write_text(c["title"] + "\n" + c["text"] + "\n", encoding="utf-8")
+    questions = ROOT / "evaluation_data" / "drcd_reader.jsonl"
+    items = load_questions(questions)
     assert len(items) == 230 and sum(not i.answerable for i in items) == 80
-    for item in items:
-        if not item.answerable:
-            assert item.answers == [] and item.source is None
-            continue
-        assert all(norm(a) in texts[item.source] for a in item.answers), item.id
-        assert norm(texts[item.source]).count(norm(item.answers[0])) == item.answer_occurrences, item.id
+    assert _check_questions().main([str(questions), "--corpus", str(paragraphs), "--strict"]) == 0
+    assert "0 problem(s)" in capsys.readouterr().out
