@@ -277,7 +277,7 @@ def _check_questions():
 
 
 
-@pytest.mark.parametrize("name", ["seeds_heldout.jsonl", "seeds_heldout2.jsonl", "seeds_heldout3.jsonl"])
+@pytest.mark.parametrize("name", ["seeds_heldout.jsonl", "seeds_heldout2.jsonl", "seeds_heldout3.jsonl", "seeds_heldout4.jsonl"])
 def test_the_frozen_question_files_hold_their_spans(name, capsys):
     """Every span of the frozen held-out sets occurs in its article, as often as recorded, within one
     or two sentences (scripts/check_questions.py --strict): an edited seed or item breaks the set."""
