@@ -23,6 +23,7 @@ from retrieval.index.store import (
     Progress,
     quiet,
     check_compatible,
+    check_facts,
     corpus_changes,
     load_index,
     read_manifest,
@@ -142,6 +143,7 @@ class AnswerService:
                 manifest, index_dir, model=embedder.identity,
                 chunk_max_chars=settings.chunk_max_chars, chunk_overlap=settings.chunk_overlap,
             )
+            check_facts(manifest, index_dir)
             return manifest
 
         if build_if_needed:
@@ -217,7 +219,7 @@ class AnswerService:
         ranked = hits if answered else []
         count = top_k or self.settings.top_k
         seen = previous.topic.quotes if resolved and resolved.again else ()
-        passages = select_passages(self.index, ranked, count + len(seen))
+        passages = select_passages(self.index, ranked, count + len(seen), holds=self.searcher.holds(query))
         passages = self._cite([p for p in passages if p.quote not in seen][:count], query)
         answered = answered and bool(passages)
         quoted = lap()
@@ -245,9 +247,10 @@ class AnswerService:
     def more(self, answer: Answer, count: int) -> list[Passage]:
         """The first ``count`` passages of ``answer``, cut from the ranking it already holds: "more
         passages" pages through one search instead of running another."""
-        passages = select_passages(self.index, [Hit(i, s) for i, s in answer.ranked], count)
         searched = answer.topic.question if answer.topic is not None else answer.question
-        return self._cite(passages, self.searcher.query(searched))
+        query = self.searcher.query(searched)
+        passages = select_passages(self.index, [Hit(i, s) for i, s in answer.ranked], count, holds=self.searcher.holds(query))
+        return self._cite(passages, query)
 
     def _cite(self, passages: list[Passage], query: Query) -> list[Passage]:
         """Each passage with its issue's date and the words of its quote that answer ``query``."""

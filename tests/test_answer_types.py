@@ -56,6 +56,14 @@ from retrieval.ranking.tuning import Tuning
         ("培训会是几月几日召开的?", {"day"}, None),
         ("项目是几月复工的?", {"date"}, None),
         ("符泳练水的时间是其他泳手的一半,为什么成绩非凡?", {"reason"}, None),
+        ("高新大厦是在哪一年建成的?", {"year"}, None),  # 在哪 + 一年: when, not where
+        ("项目是在哪天开工的?", {"day"}, None),
+        ("湖南哪个城市的硬质合金产量最高?", {"place"}, None),
+        ("株洲是西元几年设市的?", {"year"}, None),  # a year of the calendar, not a length of time
+        ("这种建筑风格流行于哪一年代?", {"date"}, None),  # a decade: "1970年代" is no year
+        ("该公司初期的主要业务为何?", set(), None),  # 为何 closing a question asks what, not why
+        ("这家企业为何要搬迁?", {"reason"}, None),
+        ("他辞职是为什么?", {"reason"}, None),
     ],
 )
 def test_what_a_question_asks_for(question, kinds, unit):
@@ -74,6 +82,30 @@ def test_what_a_question_asks_for(question, kinds, unit):
     ],
 )
 def test_a_sentence_that_gives_a_reason_or_another_name(sentence, kind, holds):
+    assert (kind in sentence_types(sentence)) is holds
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "holds"),
+    [
+        ("粮食作物播种面积约占全省的四分之三", "number", True),  # a fraction
+        ("极限动员时可能有四十万", "number", True),  # an amount in 万 without a unit
+        ("首轮以1比3不敌对手", "number", True),  # a score
+        ("民国39年5月,解放军登陆", "year", True),
+        ("845年3月,他下令打击外来宗教", "year", True),
+        ("有300年历史的老街", "year", False),  # three digits without a month: a length of time
+        ("自19世纪晚期起成为标准", "date", True),
+        ("1970年代初经济成长受到冲击", "date", True),
+        ("东汉时期发展出成熟的制法", "date", True),
+        ("全国人大代表田际群建议加大支持", "person", True),  # jieba tags 田际/n 群/n
+        ("原局长符劲松被开除党籍", "person", True),
+        ("退休教师 王金根", "person", True),  # a column's byline: role, space, name
+        ("人民代表大会召开第三次会议", "person", False),
+        ("主任于今年退休", "person", False),  # 于 begins a word after a role
+        ("为纪念孙中山,香山县改名中山县", "reason", True),
+    ],
+)
+def test_the_kinds_a_sentence_holds(sentence, kind, holds):
     assert (kind in sentence_types(sentence)) is holds
 
 
@@ -104,6 +136,7 @@ def test_the_answer_to_a_year_question_is_the_year_not_the_day():
 @pytest.mark.parametrize(
     ("sentence", "duration"),
     [("仅用152天即完成建设", True), ("有效期一般为3个月", True), ("历时两年多", True),
+     ("累计志愿服务1300余小时", True), ("2024年建成", False),
      ("全程需要3个小时", True), ("历时两个多小时", True), ("培训持续了3个星期", True),
      ("2024年1月5日下午举行", False), ("1月5日下午1时至5时", False)],
 )
@@ -190,7 +223,8 @@ def _candidates(answer_type: float, *, asks_type: bool, english: bool = False) -
     return Candidates(
         ids=np.array([7]), dense=one, chunk=one, window_coverage=one, context_coverage=one,
         answer_type=np.array([answer_type], dtype=np.float32), byline=0 * one, neighbour=one, bm25=one,
-        sentence_coverage=one, position=0 * one, length=40 * one, beyond_headline=one, asks_type=asks_type, english=english,
+        sentence_coverage=one, position=0 * one, length=40 * one, beyond_headline=one, neighbour_type=0 * one,
+        asks_type=asks_type, english=english,
     )
 
 

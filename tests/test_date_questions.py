@@ -53,3 +53,34 @@ def test_a_year_in_a_sentence_that_points_back_to_its_subject(service):
     best, marked = _best_and_marked(service, "石塘冲村是从哪一年开始打造桃花种植基地的?")
     assert best.startswith("村党支部书记何新民介绍,该村从2015年")
     assert marked == "2015年"
+
+
+RENAMED = {
+    "title": "高新大厦",
+    "source": "tower",
+    "text": (
+        "高新大厦位于株洲高新区核心地段,原名天元大厦,是区里最早的高层写字楼之一,楼高一百余米。"
+        "该大厦于2020年12月正式更名。"
+    ),
+}
+
+
+def test_a_date_in_the_next_sentence_is_quoted_with_the_sentence_that_names_the_subject(service_over):
+    """A best sentence without the asked date is quoted with the neighbour that has it ("该大厦于…"),
+    and the confidence does not count the date as missing."""
+    from retrieval.ranking.quotes import select_passages
+    from retrieval.ranking.search import Hit
+
+    service = service_over([RENAMED, ARTICLES[2]])
+    query = service.searcher.query("高新大厦是什么时候改成现在这个名字的?")
+    names, dated = 0, 1  # the tower's two sentences come first in the index
+    assert "2020年12月" in service.index.sentence_text(dated) and "2020" not in service.index.sentence_text(names)
+    hits = [Hit(names, 1.5), Hit(dated, 1.0)]  # the date sentence too far below to be paired by score
+    assert select_passages(service.index, hits, 1)[0].quote.endswith("楼高一百余米。")
+    quote = select_passages(service.index, hits, 1, holds=service.searcher.holds(query))[0].quote
+    assert quote.startswith("高新大厦位于") and "2020年12月" in quote
+    cand = service.searcher.candidates(query, service.searcher.vector(query))
+    row = list(cand.ids).index(names)
+    assert cand.answer_type[row] == 0 and cand.neighbour_type[row] == 1
+    answer = service.ask("高新大厦是什么时候更名的?")  # in the paper's words: no keyword counts against it
+    assert answer.answered and "2020年12月" in answer.passages[0].quote

@@ -121,6 +121,33 @@ def test_an_index_of_an_older_format_is_refused_with_the_rebuild_command(archive
         AnswerService.open(archive, embedder=embedder)
 
 
+def test_answer_kinds_of_an_older_version_are_found_again_without_embedding(archive, embedder, monkeypatch):
+    import retrieval.index.build as index_build
+    from retrieval.corpus.issues import is_byline
+    from retrieval.ranking.answer_types import FACTS_VERSION, sentence_facts
+
+    path = archive.index_dir / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "facts": FACTS_VERSION - 1}))
+    with pytest.raises(StaleIndexError, match=r"answer kinds of version .*vectors are reused.*newsqa build --index"):
+        AnswerService.open(archive, embedder=embedder)
+    found = []
+
+    def counted(sentence, **kw):
+        found.append(sentence)
+        return sentence_facts(sentence, **kw)
+
+    monkeypatch.setattr(index_build, "sentence_facts", counted)
+    report = build(archive, embedder=embedder)
+    assert not report.unchanged and report.embedded == 0  # the vectors were reused
+    index = load_index(archive.index_dir)
+    texts = [index.sentence_text(i) for i in range(len(index.sentences))]
+    assert index.manifest["facts"] == FACTS_VERSION and len(found) == len(texts)
+    assert index.facts.tolist() == [sentence_facts(t, byline=is_byline(t)) for t in texts]
+    found.clear()
+    assert build(archive, embedder=embedder).unchanged and not found  # current kinds are copied, not found again
+    AnswerService.open(archive, embedder=embedder)
+
+
 def test_the_approximate_index_finds_what_exact_search_finds(seed_service, embedder, tmp_path):
     """IVF over the seed sentences (threshold forced low), asked the held-out questions."""
     from pathlib import Path

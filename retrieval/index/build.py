@@ -3,7 +3,8 @@
 Builds are incremental by content. Every article is identified by the hash of its headline and text;
 everything derived from an article alone — its sentence and chunk vectors, answer kinds, normalized
 texts, pinyin, BM25 tokens, candidate local names — is copied from the version being replaced when
-an article with the same hash is in it, and computed only for new or changed articles. An issue
+an article with the same hash is in it (its answer kinds recomputed when sentence_facts has changed
+version since: ``answer_types.FACTS_VERSION``), and computed only for new or changed articles. An issue
 file whose bytes are unchanged is not even parsed again. What depends on the whole corpus (BM25
 statistics, document frequencies, the user dictionary) is recomputed from those parts, which takes
 seconds. When nothing changed at all, nothing is written. Either way the new version is written
@@ -50,7 +51,7 @@ from retrieval.index.store import (
 )
 from retrieval.index.terms import TermArrays, Texts, normalized, sentence_pinyin, write_terms
 from retrieval.index.vectors import VectorSearch
-from retrieval.ranking.answer_types import sentence_facts
+from retrieval.ranking.answer_types import FACTS_VERSION, sentence_facts
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ class _Reuse:
         self.sentence_bounds = np.searchsorted(index.sentence_rows[:, 0], np.arange(n_articles + 1))
         self.chunk_bounds = np.searchsorted(index.chunk_rows[:, 0], np.arange(n_articles + 1))
         self.vocab = meta["vocab"]
+        # answer kinds found by another version of sentence_facts are found again (check_facts)
+        self.facts_current = index.manifest.get("facts", 1) == FACTS_VERSION
         self.of_source: dict[str, list[int]] = {}
         for a, source in enumerate(meta["source"]):
             self.of_source.setdefault(source, []).append(a)
@@ -164,6 +167,7 @@ def _build(corpus_paths: list[Path], index_dir: Path, embedder, *, chunk_max_cha
         previous is not None
         and corpus_hashes(corpus_paths) == (previous.manifest.get("files"), True)
         and sidecar_hashes(corpus_paths) == previous.manifest.get("sidecars", {})
+        and previous.manifest.get("facts", 1) == FACTS_VERSION
     ):
         m = previous.manifest
         progress(f"The index at {index_dir} is up to date with {', '.join(str(p) for p in corpus_paths)}: nothing to do")
@@ -242,6 +246,7 @@ def _build(corpus_paths: list[Path], index_dir: Path, embedder, *, chunk_max_cha
             "chunker": CHUNKER_VERSION,
             "chunk_max_chars": chunk_max_chars,
             "chunk_overlap": chunk_overlap,
+            "facts": FACTS_VERSION,
             "corpus_paths": [os.path.abspath(p) for p in corpus_paths],
             "files": corpus.hashes,
             "sidecars": sidecar_hashes(corpus_paths),
@@ -300,7 +305,11 @@ def _derive(arts, sentences, chunks, hashes, s_bounds, c_bounds, reuse: _Reuse |
                 index = reuse.index
                 parts.sentence_vectors.append(index.sentence_matrix[os0:os1])
                 parts.chunk_vectors.append(index.chunk_matrix[oc0:oc1])
-                parts.facts.extend(index.facts[os0:os1].tolist())
+                if reuse.facts_current:
+                    parts.facts.extend(index.facts[os0:os1].tolist())
+                else:
+                    parts.facts.extend(sentence_facts(t, byline=is_byline(t))
+                                       for t in (article.text[s.start : s.end] for s in sentences[s0:s1]))
                 parts.sentences.extend(reuse.sentences()[os0:os1])
                 parts.contexts.extend(reuse.contexts()[oc0:oc1])
                 codes, starts = index.terms._pinyin, index.terms.sentences.starts

@@ -36,6 +36,7 @@ from retrieval.errors import IndexBusyError, IndexMissingError, NewsqaError, Sta
 from retrieval.index.lexical import LexicalIndex
 from retrieval.index.terms import TermIndex, Texts, mapped
 from retrieval.index.vectors import VectorSearch
+from retrieval.ranking.answer_types import FACTS_VERSION
 
 # 2: per-sentence facts (answer kinds, byline) and sentence → chunk maps are stored, not derived at load
 # 3: everything memory-mapped: term statistics, BM25 with its tokens, article texts as arrays,
@@ -282,6 +283,16 @@ def check_compatible(manifest: dict, index_dir: Path, *, model: str, chunk_max_c
             f"The index at {index_dir} was built with chunks of {manifest.get('chunk_max_chars')} characters "
             f"(overlap {manifest.get('chunk_overlap')}), the settings now ask for {chunk_max_chars} "
             f"(overlap {chunk_overlap}). {rebuild}"
+        )
+
+
+def check_facts(manifest: dict, index_dir: Path) -> None:
+    """Refuse answer kinds (``facts.npy``) that another version of sentence_facts found: questions
+    would be classified by this one. A build recomputes them and reuses the vectors."""
+    if manifest.get("facts", 1) != FACTS_VERSION:
+        raise StaleIndexError(
+            f"The index at {index_dir} holds answer kinds of version {manifest.get('facts', 1)}, this newsqa "
+            f"finds version {FACTS_VERSION}. Rebuild it (its vectors are reused): newsqa build --index {index_dir}"
         )
 
 

@@ -28,7 +28,7 @@ _QUESTION = {
         re.I,
     ),
     # finer kinds of date: they stand for "date" in the kinds of a question (question_types)
-    "year": re.compile(r"哪[一个]?年(?![龄级纪])|\b(?:what|which) years?\b", re.I),
+    "year": re.compile(r"哪[一个]?年(?![龄级纪代])|(?:西元|公元|民国)\s*(?:几|多少)\s*年|\b(?:what|which) years?\b", re.I),
     "day": re.compile(r"哪[一]?天|哪一日|几月几[日号]|几号(?![线楼])|\b(?:what|which) (?:days?|dates?)\b|\bon what date\b", re.I),
     "number": re.compile(
         r"多少|几[个名家项次天人位件所台辆吨亩元倍条座批种成批]|多[高长大远重宽深]|占.{0,6}(?:比|多)|比例|百分之|几成|第几|排名"
@@ -36,7 +36,7 @@ _QUESTION = {
         re.I,
     ),
     "duration": re.compile(
-        r"多久|多长时间|(?:多少|几)(?:天|年(?![级龄纪代])|个多?月|周|个?星期|个?小时|个?钟头|分钟)"
+        r"多久(?!以?前)|多长时间|(?<!西元)(?<!公元)(?<!民国)(?:多少|几)(?:天|年(?![级龄纪代])|个多?月|周|个?星期|个?小时|个?钟头|分钟)"
         r"|\bhow long (?:does|did|will|would|do|has|have|had|is it|was it|takes?|took)\b"
         r"|\bhow many (?:days|hours|minutes|years|months|weeks)\b",
         re.I,
@@ -58,12 +58,13 @@ _QUESTION = {
     ),
     # ("被定为什么等级", "成为什么" ask for a what, not a why)
     "reason": re.compile(
-        r"(?<![定成作视称评列改认变选名分划升降封任])为什么|为何|(?:什么|的)(?:原因|理由|目的)|(?:原因|理由|目的)是|怎么会|何故|\bwhy\b",
+        r"(?<![定成作视称评列改认变选名分划升降封任])为什么(?!\s*[?？]?\s*$)|为何(?!\s*[?？]?\s*$)|是为什么|是为何"
+        r"|(?:什么|的)(?:原因|理由|目的)|(?:原因|理由|目的)(?:是|为)|怎么会|何故|\bwhy\b",
         re.I,
     ),
     "alias": re.compile(r"别名|别称|又称|又名|俗称|简称|昵称|绰号|外号|称之为什么|称为什么|叫做什么"),
     "place": re.compile(
-        r"哪里|哪儿|在哪|什么地方|哪个[区县市镇村省国地]|哪条[路街]|何处|何地|\bwhere\b|\bwhich (?:district|county|city|road|street|village|town|province|country)\b",
+        r"哪里|哪儿|在哪(?!一?个?\s*(?:年|天|日|月|时|号))|什么地方|哪一?个?(?:地方|城市|国家|地区|[区县市镇村省国])|哪条[路街]|何处|何地|\bwhere\b|\bwhich (?:district|county|city|road|street|village|town|province|country)\b",
         re.I,
     ),
 }
@@ -83,26 +84,37 @@ def _amount(units: str, *, digit_units: str = "") -> str:
     )
 
 
-_NUMBER = re.compile(_amount(_UNIT, digit_units="|%|‰|成") + "|百分之|[一二两三四五六七八九十]成")
+_NUMBER = re.compile(
+    _amount(_UNIT, digit_units="|%|‰|成") + "|百分之|[一二两三四五六七八九十]成"
+    r"|[\d一二两三四五六七八九十百千]+分之[\d一二两三四五六七八九十百千]+"
+    r"|\d+(?:[.,]\d+)*\s*(?:多|余)?\s*[万亿]|[一二两三四五六七八九十百千]+(?:多|余)?[万亿]|\d+\s*比\s*\d+"
+)
 # a year, printed ("2016年") or relative to the article ("去年5月"); a day of the month ("3月22日",
 # "二十二日", "昨日"), not a numbered thing ("3号楼")
-_YEAR = re.compile(r"(?<!\d)\d{4}\s*年(?!代)|[〇零○一二三四五六七八九]{4}年|[今去明前]年")
+_YEAR = re.compile(
+    r"(?<!\d)\d{4}\s*年(?!代)|[〇零○一二三四五六七八九]{4}年|[今去明前]年|(?:公元|西元|民国)前?\s*\d{1,4}\s*年"
+    r"|(?<![\d.])\d{3}\s*年(?=\s*\d{1,2}\s*月)"
+)
 _DAY = re.compile(
     r"(?<!\d)\d{1,2}\s*日|(?<!\d)\d{1,2}\s*号(?![楼线院馆门车机位])|[一二三]?十?[一二三四五六七八九十]日|[昨今前明][天日]|元旦|除夕"
 )
 # any date: a year (of three or four digits, or of an era: "民国13年"; "过去的13年" is a length of
 # time), a month, a day, a part of the year ("年底", "上半年") or a festival
-_DATE = re.compile(r"(?<!\d)\d{3,4}\s*年|(?:公元|西元|民国)前?\s*\d{1,2}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[今去明前]年|上半年|下半年|年底|年初|月底|月初|元旦|春节|(?:[一二三四五六七八九十]+)月")
+_DATE = re.compile(r"(?<!\d)\d{3,4}\s*年|(?:公元|西元|民国)前?\s*\d{1,2}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[今去明前]年|上半年|下半年|年底|年初|月底|月初|元旦|春节|(?:[一二三四五六七八九十]+)月"
+                   r"|[\d一二三四五六七八九十]+\s*世纪|[\d一二三四五六七八九十]+\s*年代|时期|[早中晚初末]期|\d+(?:\.\d+)?\s*[万亿]?年前")
 
 
 def _length_of_time(digit_units: str, word_units: str) -> str:
-    """A length of time: up to three digits and one of ``digit_units`` ("152天", "3个月": a
-    four-digit "2024年" is a year, "3月" a month of the calendar), or a Chinese numeral and one of
-    ``word_units`` ("两年多", "半个月")."""
-    return (
-        rf"(?<![\d.])\d{{1,3}}(?:\.\d+)?\s*(?:多|余)?\s*(?:{digit_units})"
-        rf"|[一二两三四五六七八九十半]+(?:多|余)?(?:{word_units})"
-    )
+    """A length of time: digits and one of ``digit_units`` ("152天", "3个月", "1300余小时"; a year
+    takes at most three: a four-digit "2024年" is a year of the calendar, and "3月" a month of
+    it), or a Chinese numeral and one of ``word_units`` ("两年多", "半个月")."""
+    years = "|".join(u for u in digit_units.split("|") if u == "年")
+    longer = "|".join(u for u in digit_units.split("|") if u != "年")
+    return "|".join(filter(None, [
+        rf"(?<![\d.])\d{{1,3}}(?:\.\d+)?\s*(?:多|余)?\s*(?:{years})" if years else "",
+        rf"(?<![\d.,])\d{{1,3}}(?:,\d{{3}})*(?:\d+)?(?:\.\d+)?\s*(?:多|余)?\s*(?:{longer})" if longer else "",
+        rf"[一二两三四五六七八九十半]+(?:多|余)?(?:{word_units})",
+    ]))
 
 
 # a length of time: "3个月", "152天", "40分钟" — not a year ("2024年") or a day of the month ("5日")
@@ -117,7 +129,7 @@ _ASKED_UNIT = re.compile(
 # "期限是几年" asks for a length of time in years: "不到10分钟" cannot answer it, nor can "2024年"
 _TIME_UNITS = ("年", "月", "周", "星期", "天", "小时", "分钟")
 _COUNTED = ("月", "星期", "小时")  # counted with 个: "几个小时", "三个星期" ("3月" is a month of the calendar)
-_ASKED_TIME = re.compile(r"(?:多少|几)\s*(?:(年|周|星期|天|小时|分钟)(?![级龄纪代前])|个\s*(?:多\s*)?(" + "|".join(_COUNTED) + "))")
+_ASKED_TIME = re.compile(r"(?<!西元)(?<!公元)(?<!民国)(?:多少|几)\s*(?:(年|周|星期|天|小时|分钟)(?![级龄纪代前])|个\s*(?:多\s*)?(" + "|".join(_COUNTED) + "))")
 # a quantity asked for without its unit: by the thing measured ("投资额是多少" wants 元, "多大年纪"
 # 岁, "多高" a length) — a sentence whose only numbers are days or head counts cannot answer it
 _MEASURED = (
@@ -140,7 +152,7 @@ _PEOPLE = ("人", "名", "位")
 # ("哪个区域", "哪个国王" are other questions; countries are named too many ways to check: 日本, 荷兰)
 _ASKED_PLACE = re.compile(r"哪一?[个条座]?\s*(路|街|大道|区|县|市|镇|乡|村|省)(?=[的上里内]|[^" + CJK + "]|$)")
 # a cause or a purpose, said in so many words
-_REASON = re.compile(r"因为|由于|因此|所以|为了|以便|导致|造成|致使|以致|因而|原因|理由|目的|缘故|于是|故而|以免|因[^素]")
+_REASON = re.compile(r"因为|由于|因此|所以|为了|以便|导致|造成|致使|以致|因而|原因|理由|目的|缘故|于是|故而|以免|因[^素]|为纪念|为庆祝|故[有称名此]")
 _ALIAS = re.compile(r"别名|别称|又称|又名|俗称|简称|昵称|绰号|外号|亦称|也称|或称|称为|称作|叫做|被称|人称|号称|英文名|英语")
 _PLACE = re.compile(f"[{CJK}]{{1,6}}" r"(?:路|街|大道|区|县|市|镇|乡|村|省|州|山|湖|江|港|园|馆|广场|基地)")
 # an organization named by its kind ("株洲三峡水环境综合治理有限公司", "中车株洲所", "新华社"; jieba's
@@ -150,6 +162,20 @@ _ORGANIZATION = re.compile(
     r"(?:公司|集团|股份|银行|医院|学校|大学|学院|中学|小学|研究院|(?<![场住厕])所(?![以有在属得谓需要示述处长])|设计院|中心|协会|学会|商会|"
     r"合作社|委员会|事务所|工作室|电视台|报社|新华社|日报|局|厅|办公室|联合会|基金会|工厂|[^\s]厂(?![区房长])|酒店|超市|商场|门店|品牌)"
 )
+
+# a person named after their role ("全国人大代表田际群", "局长符劲松", "退休教师王金根"): jieba's
+# tagger misses many such names (田际/n 群/n, 符/v 劲松/n). Common surnames only, less those that
+# also begin an ordinary word after a role ("代表向…", "主任于今年", "专家高度", "代表祝贺")
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡杜叶程苏魏吕丁沈姚"
+    "卢姜崔钟谭陆汪范金石廖贾韦付傅邹孟熊秦邱尹薛闫段雷侯陶黎顾毛郝龚邵覃武戴孔汤殷符易欧柳颜庞聂葛伍凌阎"
+)
+_ROLES = (
+    "代表|委员|书记|主任|局长|院长|校长|部长|厅长|处长|科长|所长|市长|区长|县长|镇长|乡长|村长|组长|队长|站长|行长|"
+    "会长|社长|馆长|经理|董事长|总裁|主席|教授|教师|老师|医生|护士|记者|学生|干部|负责人|创始人|志愿者|党员|村民|居民|"
+    "市民|职工|同志|律师|法官|民警|警官|工程师|专家|院士|作家|演员|选手|运动员|农民|老人|师傅|博士|研究员|厂长|店长|老板"
+)
+_PERSON = re.compile(f"(?:{_ROLES})\\s?[{_SURNAMES}][{CJK}]{{1,2}}")  # "退休教师 王金根" too
 
 
 def question_types(question: str) -> frozenset[str]:
@@ -196,6 +222,13 @@ def _amount_in(unit: str) -> re.Pattern[str]:
 # What a sentence holds, as bits: computed once per sentence at build time and stored in the index
 # (jieba's part-of-speech tagging was half of a query's time when it ran per candidate).
 KINDS = ("number", "duration", "date", "year", "day", "place", "reason", "alias", "person", "organization")
+# what sentence_facts finds, by version, recorded in the index manifest: an index whose facts are of
+# another version has them recomputed by the next build, its vectors reused (a million sentences
+# re-embedded take hours on a CPU; their facts, minutes). Raise it with every change above that
+# moves a bit. 2: fractions, bare 万/亿 amounts, scores, era and three-digit years, centuries,
+# decades and periods, causes said with 为纪念/故有, a person named after a role (局长符劲松),
+# lengths of time of four digits and more but in years ("1300余小时")
+FACTS_VERSION = 2
 _BIT = {kind: 1 << i for i, kind in enumerate(KINDS)}
 BYLINE = 1 << len(KINDS)  # a byline on its own ("株洲日报讯(全媒体记者/张威)"): not a kind of answer
 
@@ -211,6 +244,7 @@ def sentence_facts(sentence: str, *, byline: bool = False) -> int:
     for kind, pattern in (
         ("number", _NUMBER), ("duration", _DURATION), ("date", _DATE), ("year", _YEAR), ("day", _DAY),
         ("place", _PLACE), ("reason", _REASON), ("alias", _ALIAS), ("organization", _ORGANIZATION),
+        ("person", _PERSON),
     ):
         if pattern.search(sentence):
             bits |= _BIT[kind]

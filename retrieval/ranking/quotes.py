@@ -2,8 +2,9 @@
 
 A passage quotes its best sentence, joined by the neighbour on either side when that neighbour is
 nearly as relevant (answers often straddle two sentences: "…的案子里,王某…" / "致王某二级轻伤"),
-by the sentence before it when it opens by pointing back ("因此…"), or by the next one when it is
-too short to stand alone. The chunk around it is the context. Repeats are collapsed, and one article
+by the sentence before it when it opens by pointing back ("因此…"), by the one that holds what the
+question asks for when it does not itself ("高新大厦…" / "该大厦于2020年12月更名…" for 什么时候), or by
+the next one when it is too short to stand alone. The chunk around it is the context. Repeats are collapsed, and one article
 may not crowd out other relevant ones — but when the other articles have nothing relevant to say,
 the best article's further passages come before their noise.
 """
@@ -11,6 +12,7 @@ the best article's further passages come before their noise.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from retrieval.answers import Passage
 from retrieval.index.store import Index
@@ -23,8 +25,11 @@ from retrieval.text import key
 _LEANS_BACK = re.compile(r"(?:因此|所以|因而|故而|于是|从而|但是?|然而|不过|而且|并且|同时|此外|另外|其中|因为|由于)")
 
 
-def _quote_span(index: Index, hit: Hit, scores: dict[int, float], t: Tuning) -> tuple[int, int]:
-    """First and last sentence (inclusive) of the quote for ``hit``."""
+def _quote_span(
+    index: Index, hit: Hit, scores: dict[int, float], t: Tuning, holds: Callable[[int], bool] | None = None
+) -> tuple[int, int]:
+    """First and last sentence (inclusive) of the quote for ``hit``; ``holds`` tells the sentences
+    that hold what the question asks for (None: it asks for no kind of thing)."""
     s = index.sentences[hit.sentence]
     options = []
     if hit.sentence > 0 and index.sentences[hit.sentence - 1].joins_next:
@@ -32,8 +37,11 @@ def _quote_span(index: Index, hit: Hit, scores: dict[int, float], t: Tuning) -> 
     if s.joins_next:
         options.append(hit.sentence + 1)
     best = None
+    typed = [n for n in options if holds(n)] if holds is not None and not holds(hit.sentence) else []
     if options and options[0] == hit.sentence - 1 and _LEANS_BACK.match(index.sentence_text(hit.sentence)):
         best = hit.sentence - 1  # "因此它被称为笨蛋水果" says nothing without the sentence before it
+    elif typed:
+        best = max(typed, key=lambda n: scores.get(n, float("-inf")))  # the date the sentence lacks
     else:
         for n in options:
             score = scores.get(n, float("-inf"))
@@ -68,8 +76,11 @@ def _passage(index: Index, hit: Hit, first: int, last: int) -> Passage:
     )
 
 
-def select_passages(index: Index, hits: list[Hit], top_k: int, t: Tuning = TUNING) -> list[Passage]:
-    """THE place a quote is chosen: the best ``top_k`` distinct passages of the ranked ``hits``.
+def select_passages(
+    index: Index, hits: list[Hit], top_k: int, t: Tuning = TUNING, holds: Callable[[int], bool] | None = None
+) -> list[Passage]:
+    """THE place a quote is chosen: the best ``top_k`` distinct passages of the ranked ``hits``;
+    ``holds`` tells the sentences that hold what the question asks for (Searcher.holds).
 
     An article's passages beyond ``Tuning.per_article`` wait until no other article has a
     competitive passage: one within ``Tuning.competitive`` of the best and at least
@@ -84,7 +95,7 @@ def select_passages(index: Index, hits: list[Hit], top_k: int, t: Tuning = TUNIN
     deferred: list[Hit] = []
 
     def take(hit: Hit) -> None:
-        first, last = _quote_span(index, hit, scores, t)
+        first, last = _quote_span(index, hit, scores, t, holds)
         passage = _passage(index, hit, first, last)
         quoted = key(passage.quote)
         art = index.sentences[hit.sentence].article

@@ -36,7 +36,7 @@ MODEL_DIR = Path(__file__).with_name("model")
 # the candidate columns the ranker reads, in its order (retrieval.ranking.search.Candidates)
 COLUMNS = (
     "dense", "chunk", "window_coverage", "context_coverage", "answer_type", "byline",
-    "neighbour", "bm25", "sentence_coverage", "position", "length", "beyond_headline",
+    "neighbour", "bm25", "sentence_coverage", "position", "length", "beyond_headline", "neighbour_type",
 )
 # ... then what depends on the other candidates and on the question
 GAPS = ("dense", "chunk", "beyond_headline")  # each below the question's best candidate's

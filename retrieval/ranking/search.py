@@ -56,6 +56,9 @@ class Candidates:
     position: np.ndarray  # its place in its article: 0 for the first sentence, at most 10
     length: np.ndarray  # characters
     beyond_headline: np.ndarray  # the question's character pairs its headline lacks, in the sentence
+    # 1 when a sentence its quote may join (quotes.select_passages) holds what is asked: the date
+    # of "该项目于2020年12月更名" answers the question about the building the sentence before names
+    neighbour_type: np.ndarray
     unknown: float = 0.0  # share of the question's keyword weight absent from the whole corpus
     asks_type: bool = False  # the question asks for a number, duration, date, person or place
     english: bool = False
@@ -189,13 +192,7 @@ class Searcher:
         holders = index.sentence_chunks[ids]
         chunk_cos = np.where(holders >= 0, index.chunk_matrix[np.maximum(holders, 0)] @ vector, -np.inf)
         facts = index.facts[ids].astype(np.int64)
-        need = kinds_mask(query.kinds)
-        answer_type = np.zeros(len(ids), dtype=np.float32)
-        if need:
-            fits = np.flatnonzero((facts & need) == need)
-            if query.unit is not None or query.places:
-                fits = [i for i in fits if holds_asked(index.sentence_text(int(ids[i])), query.unit, query.places)]
-            answer_type[fits] = 1.0
+        answer_type = self.holding(query, ids).astype(np.float32)
         # a byline on its own ("株洲日报讯(全媒体记者/张威)") shares its headline's vector; it
         # answers "who wrote…" questions and nothing else
         byline = ((facts & BYLINE) > 0) & ("person" not in query.kinds)
@@ -220,7 +217,44 @@ class Searcher:
             position=self._positions(ids),
             length=(index.sentence_rows[ids, 2] - index.sentence_rows[ids, 1]).astype(np.float32),
             beyond_headline=self.terms.beyond_headline(query.pairs, query.pair_weights, ids),
+            neighbour_type=self._neighbour_types(query, ids),
         )
+
+    def holding(self, query: Query, ids: np.ndarray) -> np.ndarray:
+        """Which of the sentences ``ids`` hold every kind of thing ``query`` asks for (an amount in
+        the asked unit, a place of each asked kind): all False for a question asking for none."""
+        held = np.zeros(len(ids), dtype=bool)
+        need = kinds_mask(query.kinds)
+        if not need or not len(ids):
+            return held
+        fits = np.flatnonzero((self.index.facts[ids].astype(np.int64) & need) == need)
+        if query.unit is not None or query.places:
+            fits = [i for i in fits if holds_asked(self.index.sentence_text(int(ids[i])), query.unit, query.places)]
+        held[fits] = True
+        return held
+
+    def holds(self, query: Query):
+        """For quotes (quotes.select_passages): whether sentence ``i`` holds what ``query`` asks
+        for, or None for a question that asks for no kind of thing."""
+        if not query.kinds:
+            return None
+        return lambda i: bool(self.holding(query, np.array([i], dtype=np.int64))[0])
+
+    def _neighbour_types(self, query: Query, ids: np.ndarray) -> np.ndarray:
+        """For each sentence, whether the sentence before or after it that a quote may join it
+        with (same paragraph: ``joins_next``) holds what ``query`` asks for."""
+        out = np.zeros(len(ids), dtype=np.float32)
+        if not query.kinds or not len(ids):
+            return out
+        joins = self.index.sentence_rows[:, 3]
+        before = ids - 1
+        has_before = before >= 0
+        has_before[has_before] = joins[before[has_before]] > 0
+        has_after = joins[ids] > 0
+        for ok, other in ((has_before, before), (has_after, ids + 1)):
+            if ok.any():
+                out[np.flatnonzero(ok)[self.holding(query, other[ok])]] = 1.0
+        return out
 
     @staticmethod
     def _bm25_share(bm25: np.ndarray | None, ids: np.ndarray) -> np.ndarray:
@@ -299,7 +333,8 @@ def confidence(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:
     English allowance is not given either."""
     if not hits or not c.matched:
         return 0.0
-    typed = bool(c.answer_type[np.searchsorted(c.ids, hits[0].sentence)])
+    best = np.searchsorted(c.ids, hits[0].sentence)
+    typed = bool(c.answer_type[best] or c.neighbour_type[best])
     return confidence_of(hits[0].score, c.unknown, c.asks_type, typed, c.english, t)
 
 
@@ -307,7 +342,8 @@ def confidence_of(
     fused: float, unknown: float, asks_type: bool, typed: bool, english: bool, t: Tuning = TUNING
 ) -> float:
     """The confidence formula: the best sentence's fused score, less the question's keyword share
-    the corpus lacks and a best sentence without the asked type, plus the English allowance. A
+    the corpus lacks and a best sentence without the asked type (``typed``: it, or the neighbour
+    its quote then joins, holds it), plus the English allowance. A
     question that asks for no kind of thing ("…那种欠款叫什么?") is credited the answer-type
     weight its best sentence could not earn: a sentence that holds what a 多少 question asks for
     is no surer an answer than the best sentence for a question that asks for nothing in

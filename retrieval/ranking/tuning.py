@@ -37,10 +37,11 @@ class Tuning:
     # (retrieval.ranking.ranker, fitted on held-out DRCD) and compared with Settings.min_probability
     # confidence = best fused score
     #   - unknown_penalty × (share of the question's keyword weight found nowhere in the corpus)
-    #   - type_penalty when the question asks for a kind of thing the best sentence lacks
+    #   - type_penalty when the question asks for a kind of thing the best sentence lacks, and so
+    #     does the neighbour its quote may join
     #   + crosslingual for an English question (no keyword evidence, lower cross-lingual cosines)
     unknown_penalty: float = 0.5
-    type_penalty: float = 0.2
+    type_penalty: float = 0.3
     crosslingual: float = 0.1
 
     # --- English questions ------------------------------------------------------------------------
