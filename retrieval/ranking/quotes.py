@@ -4,9 +4,9 @@ A passage quotes its best sentence, joined by the neighbour on either side when 
 nearly as relevant (answers often straddle two sentences: "…的案子里,王某…" / "致王某二级轻伤"),
 by the sentence before it when it opens by pointing back ("因此…"), by the one that holds what the
 question asks for when it does not itself ("高新大厦…" / "该大厦于2020年12月更名…" for 什么时候), or by
-the next one when it is too short to stand alone. The chunk around it is the context. Repeats are collapsed, and one article
-may not crowd out other relevant ones — but when the other articles have nothing relevant to say,
-the best article's further passages come before their noise.
+the next one when it is too short to stand alone. The chunk around it is the context. Repeats are
+collapsed, and one article may not crowd out other relevant ones — but when the other articles
+have nothing relevant to say, the best article's further passages come before their noise.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ chunks holding it — was computed at build time and is only looked up here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -233,7 +234,7 @@ class Searcher:
         held[fits] = True
         return held
 
-    def holds(self, query: Query):
+    def holds(self, query: Query) -> Callable[[int], bool] | None:
         """For quotes (quotes.select_passages): whether sentence ``i`` holds what ``query`` asks
         for, or None for a question that asks for no kind of thing."""
         if not query.kinds:
