@@ -187,6 +187,12 @@ def best_first(ranked, n_items: int):
             yield n, rows
 
 
+def typed(x, col) -> bool:
+    """Whether a candidate's feature row ``x`` holds the asked kind, itself or in the neighbour its
+    quote may join (as retrieval.ranking.search.confidence reads it)."""
+    return bool(x[col["answer_type"]] or x[col["neighbour_type"]])
+
+
 def confidences(data, ranked, n_items: int):
     """The production confidence (retrieval.ranking.search.confidence) of each question's best
     sentence under the ranking ``ranked``, from the cached feature rows (a question without a
@@ -202,9 +208,8 @@ def confidences(data, ranked, n_items: int):
         x = data["x"][rows[0]]
         if x[col["keywords"]] == 0 or x[col["unknown"]] >= 1.0:
             continue
-        typed = bool(x[col["answer_type"]] or x[col["neighbour_type"]])
         out[n] = confidence_of(float(data["fused"][rows[0]]), float(x[col["unknown"]]), bool(x[col["asks_type"]]),
-                               typed, bool(x[col["english"]]))
+                               typed(x, col), bool(x[col["english"]]))
     return out
 
 
@@ -390,8 +395,7 @@ def confidence_parts(data, ranked, n_items: int):
     out = np.tile([0.0, 1.0, 1.0], (n_items, 1))
     for n, rows in best_first(ranked, n_items):
         x = data["x"][rows[0]]
-        typed = x[col["answer_type"]] > 0 or x[col["neighbour_type"]] > 0
-        out[n] = [data["fused"][rows[0]], x[col["unknown"]], float(x[col["asks_type"]] > 0 and not typed)]
+        out[n] = [data["fused"][rows[0]], x[col["unknown"]], float(x[col["asks_type"]] > 0 and not typed(x, col))]
     return out
 
 

@@ -39,6 +39,7 @@ from retrieval.index.store import (
     Progress,
     build_lock,
     check_compatible,
+    facts_current,
     checksums,
     corpus_hashes,
     load_index,
@@ -126,7 +127,7 @@ class _Reuse:
         self.chunk_bounds = np.searchsorted(index.chunk_rows[:, 0], np.arange(n_articles + 1))
         self.vocab = meta["vocab"]
         # answer kinds found by another version of sentence_facts are found again (check_facts)
-        self.facts_current = index.manifest.get("facts", 1) == FACTS_VERSION
+        self.facts_current = facts_current(index.manifest)
         self.of_source: dict[str, list[int]] = {}
         for a, source in enumerate(meta["source"]):
             self.of_source.setdefault(source, []).append(a)
@@ -167,7 +168,7 @@ def _build(corpus_paths: list[Path], index_dir: Path, embedder, *, chunk_max_cha
         previous is not None
         and corpus_hashes(corpus_paths) == (previous.manifest.get("files"), True)
         and sidecar_hashes(corpus_paths) == previous.manifest.get("sidecars", {})
-        and previous.manifest.get("facts", 1) == FACTS_VERSION
+        and facts_current(previous.manifest)
     ):
         m = previous.manifest
         progress(f"The index at {index_dir} is up to date with {', '.join(str(p) for p in corpus_paths)}: nothing to do")
@@ -305,11 +306,8 @@ def _derive(arts, sentences, chunks, hashes, s_bounds, c_bounds, reuse: _Reuse |
                 index = reuse.index
                 parts.sentence_vectors.append(index.sentence_matrix[os0:os1])
                 parts.chunk_vectors.append(index.chunk_matrix[oc0:oc1])
-                if reuse.facts_current:
-                    parts.facts.extend(index.facts[os0:os1].tolist())
-                else:
-                    parts.facts.extend(sentence_facts(t, byline=is_byline(t))
-                                       for t in (article.text[s.start : s.end] for s in sentences[s0:s1]))
+                current = reuse.facts_current
+                parts.facts.extend(index.facts[os0:os1].tolist() if current else _facts(article, sentences[s0:s1]))
                 parts.sentences.extend(reuse.sentences()[os0:os1])
                 parts.contexts.extend(reuse.contexts()[oc0:oc1])
                 codes, starts = index.terms._pinyin, index.terms.sentences.starts
@@ -323,15 +321,19 @@ def _derive(arts, sentences, chunks, hashes, s_bounds, c_bounds, reuse: _Reuse |
                 continue
             parts.sentence_vectors.append(None)
             parts.chunk_vectors.append(None)
+            parts.facts.extend(_facts(article, sentences[s0:s1]))
             for s in sentences[s0:s1]:
-                text = article.text[s.start : s.end]
-                parts.facts.append(sentence_facts(text, byline=is_byline(text)))
-                parts.sentences.append(normalized(text))
+                parts.sentences.append(normalized(article.text[s.start : s.end]))
                 parts.pinyin.append(None)
             parts.contexts.extend(normalized(article.headed(c.start, c.end)) for c in chunks[c0:c1])
             parts.vocab.append(dict(vocabulary_counts(article.headed(0, len(article.text)))))
             parts.tokens.extend([None] * (s1 - s0))
     return parts, reused
+
+
+def _facts(article: Article, sentences) -> list[int]:
+    """The answer kinds of ``article``'s ``sentences`` (answer_types.sentence_facts)."""
+    return [sentence_facts(t, byline=is_byline(t)) for t in (article.text[s.start : s.end] for s in sentences)]
 
 
 def _pinyin(parts: _Parts, reuse: _Reuse | None) -> tuple[list[np.ndarray], list[str]]:

@@ -286,10 +286,16 @@ def check_compatible(manifest: dict, index_dir: Path, *, model: str, chunk_max_c
         )
 
 
+def facts_current(manifest: dict) -> bool:
+    """Whether the index's answer kinds (``facts.npy``) are this sentence_facts' (an index of
+    before the version was recorded holds version 1)."""
+    return manifest.get("facts", 1) == FACTS_VERSION
+
+
 def check_facts(manifest: dict, index_dir: Path) -> None:
     """Refuse answer kinds (``facts.npy``) that another version of sentence_facts found: questions
     would be classified by this one. A build recomputes them and reuses the vectors."""
-    if manifest.get("facts", 1) != FACTS_VERSION:
+    if not facts_current(manifest):
         raise StaleIndexError(
             f"The index at {index_dir} holds answer kinds of version {manifest.get('facts', 1)}, this newsqa "
             f"finds version {FACTS_VERSION}. Rebuild it (its vectors are reused): newsqa build --index {index_dir}"
