@@ -165,7 +165,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         Path(args.questions), _settings(args), squad=args.squad,
         squad_out=Path(args.squad_out) if args.squad_out else None, index_given=bool(args.index), say=_progress,
     )
-    report = runner.run(questions, settings, rebuild=args.rebuild, say=_progress)
+    report = runner.run(questions, _open(settings, args, build_if_needed=True), say=_progress)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     print(report.format_table())

@@ -33,17 +33,15 @@ def prepare(questions: Path, settings: Settings, *, squad: bool, squad_out: Path
     return qa_path, settings.model_copy(update=updates)
 
 
-def run(questions: Path, settings: Settings, *, rebuild: bool = False,
-        say: Callable[[str], None] = lambda _: None) -> EvalReport:
-    """Score ``questions`` against the index at ``settings.index_dir`` (built first if missing,
-    out of date, or ``rebuild``)."""
-    from retrieval.service import build
-
+def run(questions: Path, service: AnswerService, say: Callable[[str], None] = lambda _: None) -> EvalReport:
+    """Score ``questions`` with ``service`` (opened by the caller, as the front ends open theirs:
+    an index named on the command line is never rebuilt from another corpus unasked). The quotes
+    are checked against the files the index was built from (its manifest names them), read now;
+    the configured corpus when those paths are gone (an index moved with its corpus)."""
     items = load_questions(questions)
-    if rebuild:
-        build(settings, progress=say)
-    service = AnswerService.open(settings, build_if_needed=True, progress=say)
     started = time.perf_counter()
     answers = [service.ask(item.question, top_k=TOP_K) for item in items]
     say(f"Asked {len(items)} questions in {time.perf_counter() - started:.1f} s")
-    return score(items, answers, ingest(settings.corpus_paths).sources)
+    built_from = [Path(p) for p in service.index.manifest.get("corpus_paths", [])]
+    corpus = built_from if built_from and all(p.exists() for p in built_from) else service.settings.corpus_paths
+    return score(items, answers, ingest(corpus).sources)

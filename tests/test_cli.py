@@ -83,3 +83,16 @@ def test_build_any_jsonl_corpus_and_ask_it(tmp_path):
     answer = json.loads(asked.stdout)
     assert answer["passages"][0]["source"] == "x-1"
     assert "热带非洲" in answer["passages"][0]["quote"]
+    # eval of a named index scores it against the corpus it was built from, and leaves it as it is:
+    # it used to rebuild it from the configured corpus (the seeds) behind the user's back
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "b1", "question": "猴面包树原产于哪里？", "answers": ["热带非洲"],
+                                     "source": "x-1", "title": "猴面包树", "kind": "place"}, ensure_ascii=False) + "\n",
+                         encoding="utf-8")
+    manifest = (tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8")
+    scored = newsqa("eval", str(questions), "--index", str(tmp_path / "idx"))
+    assert scored.returncode == 0, scored.stderr
+    assert "Building" not in scored.stderr
+    assert scored.stdout.split("\n")[2].split()[:4] == ["place", "1", "100.0%", "100.0%"]
+    assert "quotes verbatim 100.0%" in scored.stdout
+    assert (tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8") == manifest
