@@ -219,7 +219,9 @@ class AnswerService:
         ranked = hits if answered else []
         count = top_k or self.settings.top_k
         seen = previous.topic.quotes if resolved and resolved.again else ()
-        passages = select_passages(self.index, ranked, count + len(seen), holds=self.searcher.holds(query))
+        passages = select_passages(
+            self.index, ranked, count + len(seen), holds=self.searcher.holds(query), account=query.account
+        )
         passages = self._cite([p for p in passages if p.quote not in seen][:count], query)
         answered = answered and bool(passages)
         quoted = lap()
@@ -249,7 +251,9 @@ class AnswerService:
         passages" pages through one search instead of running another."""
         searched = answer.topic.question if answer.topic is not None else answer.question
         query = self.searcher.query(searched)
-        passages = select_passages(self.index, [Hit(i, s) for i, s in answer.ranked], count, holds=self.searcher.holds(query))
+        passages = select_passages(
+            self.index, [Hit(i, s) for i, s in answer.ranked], count, holds=self.searcher.holds(query), account=query.account
+        )
         return self._cite(passages, query)
 
     def _cite(self, passages: list[Passage], query: Query) -> list[Passage]:

@@ -160,8 +160,9 @@ def evaluate(index, items, data, scores):
     for n, item in enumerate(items):
         rows = ranked.get(n, [])
         hits = [Hit(int(data["ids"][r]), float(data["fused"][r])) for r in rows]
-        holds = searcher.holds(searcher.query(item.question))
-        answers.append(Answer(item.question, True, select_passages(index, hits, TOP_K, holds=holds)))
+        query = searcher.query(item.question)
+        passages = select_passages(index, hits, TOP_K, holds=searcher.holds(query), account=query.account)
+        answers.append(Answer(item.question, True, passages))
     return score(items, answers, {}), ranked
 
 

@@ -70,6 +70,7 @@ _QUESTION = {
 }
 
 _FINER_DATES = {"year", "day"}
+_ONE_FACT = {"number", "duration", "date", "year", "day"}
 
 # a quantity: a number with a unit or measure word, or a share — not a bare date like 3月23日
 _UNIT = r"(?:[个名家项次天人吨亩元米倍岁条座批种户台辆件所斤股层栋套起位届度期组只场轮]|平方|公里|公顷|立方|小时|分钟|千瓦|瓦|[A-Za-z]{1,3}(?![A-Za-z]))"
@@ -185,6 +186,24 @@ def question_types(question: str) -> frozenset[str]:
     if kinds & _FINER_DATES:
         kinds.discard("date")
     return frozenset(kinds)
+
+
+# a question that asks for an account — a cause, a manner, a list, a description ("为什么…",
+# "是怎么死的", "有哪些特征", "主要内容是什么") — whose answer often runs over two sentences:
+# "…一条军溃败,战死200余人。" / "此战奠定了…的霸权。"
+_ACCOUNT = re.compile(
+    r"怎么|怎样|如何|哪些|什么样|有何|特点|特征|症状|情节|内容|经过|过程|背景|影响|作用|功能|意义|区别|不同|好处|评价|解释|措施|做法|做了什么"
+    r"|\b(?:why|how)\b(?! (?:many|much|long|old|tall|high|far|big|large|often)\b)|\bwhat (?:are|were) (?:the|some)\b",
+    re.I,
+)
+
+
+def asks_account(question: str) -> bool:
+    """Whether ``question`` asks for an account rather than one fact: a reason (``question_types``'
+    "reason"), a manner, a list or a description (:data:`_ACCOUNT`) — but not an amount or a date
+    ("受影响的有多少户?" asks for one number)."""
+    kinds = question_types(question)
+    return "reason" in kinds or (bool(_ACCOUNT.search(question)) and not kinds & _ONE_FACT)
 
 
 def question_unit(question: str) -> str | None:

@@ -13,7 +13,7 @@ from datetime import date as Date
 
 from retrieval.index.lexical import Tokenizer
 from retrieval.index.terms import TermIndex, character_pairs
-from retrieval.ranking.answer_types import question_places, question_types, question_unit
+from retrieval.ranking.answer_types import asks_account, question_places, question_types, question_unit
 from retrieval.ranking.when import When, resolve
 from retrieval.text import language, normalize
 
@@ -30,6 +30,7 @@ class Query:
     kinds: frozenset[str]  # what is asked for: number, date, person, place, reason…
     unit: str | None  # the unit a quantity question names (多少亿元 → 亿元)
     places: tuple[str, ...]  # the kinds of place it names (哪条路 → 路)
+    account: bool  # it asks for a reason, a manner, a list or a description: quotes join a neighbour
     when: When | None = None  # the days it names ("1月4日", "上个月"), resolved against the issues
     # a Chinese question's character pairs and their IDF (TermIndex.beyond_headline; none for English)
     pairs: tuple[str, ...] = ()
@@ -73,6 +74,7 @@ def parse_query(
         kinds=question_types(normalized),
         unit=question_unit(normalized),
         places=question_places(normalized),
+        account=asks_account(normalized),
         when=resolve(normalized, newest, newest_label, today or Date.today()),
         pairs=pairs,
         pair_weights=tuple(terms.idf(p) for p in pairs),

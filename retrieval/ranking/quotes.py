@@ -26,16 +26,26 @@ _LEANS_BACK = re.compile(r"(?:因此|所以|因而|故而|于是|从而|但是?|
 
 
 def _quote_span(
-    index: Index, hit: Hit, scores: dict[int, float], t: Tuning, holds: Callable[[int], bool] | None = None
+    index: Index, hit: Hit, scores: dict[int, float], t: Tuning, holds: Callable[[int], bool] | None = None,
+    account: bool = False,
 ) -> tuple[int, int]:
     """First and last sentence (inclusive) of the quote for ``hit``; ``holds`` tells the sentences
-    that hold what the question asks for (None: it asks for no kind of thing)."""
+    that hold what the question asks for (None: it asks for no kind of thing). For a question that
+    asks for an ``account`` the sentence goes on into the next one, with the one before as well
+    when all three fit in ``Tuning.max_quote_chars``: a cause, a list or a story seldom ends with
+    the sentence that matches the question best."""
     s = index.sentences[hit.sentence]
     options = []
     if hit.sentence > 0 and index.sentences[hit.sentence - 1].joins_next:
         options.append(hit.sentence - 1)
     if s.joins_next:
         options.append(hit.sentence + 1)
+    if account and options:
+        first, last = min(options + [hit.sentence]), max(options + [hit.sentence])
+        if index.sentences[last].end - index.sentences[first].start <= t.max_quote_chars:
+            return first, last
+        if s.joins_next and index.sentences[hit.sentence + 1].end - s.start <= t.max_quote_chars:
+            return hit.sentence, hit.sentence + 1
     best = None
     typed = [n for n in options if holds(n)] if holds is not None and not holds(hit.sentence) else []
     if options and options[0] == hit.sentence - 1 and _LEANS_BACK.match(index.sentence_text(hit.sentence)):
@@ -77,10 +87,13 @@ def _passage(index: Index, hit: Hit, first: int, last: int) -> Passage:
 
 
 def select_passages(
-    index: Index, hits: list[Hit], top_k: int, t: Tuning = TUNING, holds: Callable[[int], bool] | None = None
+    index: Index, hits: list[Hit], top_k: int, t: Tuning = TUNING, holds: Callable[[int], bool] | None = None,
+    account: bool = False,
 ) -> list[Passage]:
     """THE place a quote is chosen: the best ``top_k`` distinct passages of the ranked ``hits``;
-    ``holds`` tells the sentences that hold what the question asks for (Searcher.holds).
+    ``holds`` tells the sentences that hold what the question asks for (Searcher.holds), ``account``
+    whether it asks for a reason, a manner, a list or a description (Query.account), which a quote
+    of two sentences holds more often than one.
 
     An article's passages beyond ``Tuning.per_article`` wait until no other article has a
     competitive passage: one within ``Tuning.competitive`` of the best and at least
@@ -95,7 +108,7 @@ def select_passages(
     deferred: list[Hit] = []
 
     def take(hit: Hit) -> None:
-        first, last = _quote_span(index, hit, scores, t, holds)
+        first, last = _quote_span(index, hit, scores, t, holds, account)
         passage = _passage(index, hit, first, last)
         quoted = key(passage.quote)
         art = index.sentences[hit.sentence].article
