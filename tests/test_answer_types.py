@@ -31,14 +31,16 @@ from retrieval.ranking.tuning import Tuning
         ("房子每平方米卖多少钱?", {"number"}, "元"),
         ("有多少人参加培训?", {"number"}, "人"),
         ("株洲到长沙坐高铁要多久", {"duration"}, None),
-        ("基地建了几天?", {"number", "duration"}, "天"),
+        ("基地建了几天?", {"duration"}, "天"),  # a length of time, not any number
+        ("他在这里工作了多少年?", {"duration"}, "年"),
         ("贷款期限是几年?", {"duration"}, "年"),
-        ("走完全程要几个小时?", {"number", "duration"}, "小时"),  # hours, not the measure word 个
+        ("走完全程要几个小时?", {"duration"}, "小时"),  # hours, not the measure word 个
         ("他今年读几年级?", set(), None),  # a school year, not a length of time
         ("开发商叫什么名字?", {"organization"}, None),
         ("株洲哪家医院完成了手术?", {"organization"}, None),
         ("Which university did the students come from?", {"organization"}, None),
-        ("How long did it take to build the base?", {"number", "duration"}, None),
+        ("How long did it take to build the base?", {"duration"}, None),
+        ("For how many years did he work there?", {"duration"}, None),
         ("Who introduced the rapeseed base?", {"person"}, None),
         ("株洲产研所培育出了什么系列品牌?", set(), None),
         ("韩遂为什么要投靠羌人?", {"reason"}, None),
@@ -239,3 +241,16 @@ def test_confidence_drops_when_the_best_sentence_lacks_what_was_asked():
         1.5 + w.answer_type + w.crosslingual
     )
     assert confidence([], _candidates(0.0, asks_type=True), w) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "match"),
+    [
+        ("他在这里工作了多少年?", "过去的13年,他一直在这里工作。", 1.0),  # 年 is no unit of a count
+        ("贷款期限是几年?", "贷款期限3年,年利率3.45%。", 1.0),
+        ("For how many years did he work there?", "过去的13年,他一直在这里工作。", 1.0),
+        ("他在这里工作了多少年?", "他于2011年来到这里工作。", 0.0),  # a year of the calendar
+    ],
+)
+def test_a_length_of_time_answers_how_many_years(question, sentence, match):
+    assert type_match(question_types(question), sentence, question_unit(question)) == match

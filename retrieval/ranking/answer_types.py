@@ -181,10 +181,13 @@ _PERSON = re.compile(f"(?:{_ROLES})\\s?[{_SURNAMES}][{CJK}]{{1,2}}")  # "退休�
 
 def question_types(question: str) -> frozenset[str]:
     """The kinds of thing ``question`` asks for. "哪一年" asks for a year and "哪天" for a day, in
-    place of any date: the sentence that prints only "3月8日" cannot say which year."""
+    place of any date: the sentence that prints only "3月8日" cannot say which year. "多少年" asks
+    for a length of time, in place of any number: "贷款期限3年" answers it."""
     kinds = {t for t, pattern in _QUESTION.items() if pattern.search(question)}
     if kinds & _FINER_DATES:
         kinds.discard("date")
+    if "duration" in kinds:  # "多少年", "how many years": a length of time, not another number ("3年" is no 个 or 元)
+        kinds.discard("number")
     return frozenset(kinds)
 
 

@@ -31,25 +31,29 @@ def _quote_span(
 ) -> tuple[int, int]:
     """First and last sentence (inclusive) of the quote for ``hit``; ``holds`` tells the sentences
     that hold what the question asks for (None: it asks for no kind of thing). For a question that
-    asks for an ``account`` the sentence goes on into the next one, with the one before as well
-    when all three fit in ``Tuning.max_quote_chars``: a cause, a list or a story seldom ends with
-    the sentence that matches the question best."""
+    asks for an ``account`` a sentence that does not point back goes on into the next one, with the
+    one before as well when all three fit in ``Tuning.max_quote_chars``: a cause, a list or a story
+    seldom ends with the sentence that matches the question best."""
     s = index.sentences[hit.sentence]
     options = []
     if hit.sentence > 0 and index.sentences[hit.sentence - 1].joins_next:
         options.append(hit.sentence - 1)
     if s.joins_next:
         options.append(hit.sentence + 1)
-    if account and options:
+    # "因此它被称为笨蛋水果" says nothing without the sentence before it
+    leans_back = bool(options) and options[0] == hit.sentence - 1 and bool(
+        _LEANS_BACK.match(index.sentence_text(hit.sentence))
+    )
+    if account and options and not leans_back:
         first, last = min(options + [hit.sentence]), max(options + [hit.sentence])
         if index.sentences[last].end - index.sentences[first].start <= t.max_quote_chars:
             return first, last
         if s.joins_next and index.sentences[hit.sentence + 1].end - s.start <= t.max_quote_chars:
             return hit.sentence, hit.sentence + 1
     best = None
-    typed = [n for n in options if holds(n)] if holds is not None and not holds(hit.sentence) else []
-    if options and options[0] == hit.sentence - 1 and _LEANS_BACK.match(index.sentence_text(hit.sentence)):
-        best = hit.sentence - 1  # "因此它被称为笨蛋水果" says nothing without the sentence before it
+    typed = [] if leans_back or holds is None or holds(hit.sentence) else [n for n in options if holds(n)]
+    if leans_back:
+        best = hit.sentence - 1
     elif typed:
         best = max(typed, key=lambda n: scores.get(n, float("-inf")))  # the date the sentence lacks
     else:
