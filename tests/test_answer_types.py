@@ -254,3 +254,17 @@ def test_confidence_drops_when_the_best_sentence_lacks_what_was_asked():
 )
 def test_a_length_of_time_answers_how_many_years(question, sentence, match):
     assert type_match(question_types(question), sentence, question_unit(question)) == match
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "match"),
+    [
+        ("光电追踪仪的追踪距离有多远?", "光电追踪仪的追踪距离为10km。", 1.0),
+        ("塔有多高?", "塔高300公尺。", 1.0),
+        ("这头熊有多重?", "成年雄熊体重可达120公斤。", 1.0),
+        ("每股收购价是多少钱?", "泰森食品公司以每股63美元现金收购希尔夏品牌。", 1.0),
+        ("塔有多高?", "塔于1998年10月建成。", 0.0),
+    ],
+)
+def test_amounts_in_the_units_wire_stories_and_wikipedia_print(question, sentence, match):
+    assert type_match(question_types(question), sentence, question_unit(question)) == match

@@ -73,7 +73,10 @@ _FINER_DATES = {"year", "day"}
 _ONE_FACT = {"number", "duration", "date", "year", "day"}
 
 # a quantity: a number with a unit or measure word, or a share — not a bare date like 3月23日
-_UNIT = r"(?:[个名家项次天人吨亩元米倍岁条座批种户台辆件所斤股层栋套起位届度期组只场轮]|平方|公里|公顷|立方|小时|分钟|千瓦|瓦|[A-Za-z]{1,3}(?![A-Za-z]))"
+_UNIT = (
+    r"(?:[个名家项次天人吨亩元米倍岁条座批种户台辆件所斤股层栋套起位届度期组只场轮]|平方|公里|公顷|立方|小时|分钟|千瓦|瓦"
+    r"|公斤|千克|克|磅|升|公分|厘米|毫米|公尺|英尺|英寸|英里|海里|美元|欧元|英镑|港元|港币|日元|韩元|[A-Za-z]{1,3}(?![A-Za-z]))"
+)
 
 
 def _amount(units: str, *, digit_units: str = "") -> str:
@@ -146,8 +149,14 @@ _MEASURED = (
     (re.compile(r"多重|\bhow heavy\b", re.I), "吨"),
     (re.compile(r"面积(?:是|为|有|达)?(?:多少|多大)|多大(?:的)?面积|占地多[少大](?!年)|\bhow (?:big|large) (?:is|was) the (?:\w+ )?area\b", re.I), "平方米"),
 )
-# a measure stands for its family: 多高 is answered in 米 or 公里, 多重 in 吨 or 公斤, an area in 亩 too
-_UNIT_FAMILY = {"米": "米|公里|千米", "吨": "吨|公斤|千克|斤|克", "平方米": "平方米|平方公里|亩|公顷|平方"}
+# a measure stands for its family: 多高 is answered in 米 or 公里, 多重 in 吨 or 公斤, an area in 亩,
+# 多少钱 in 美元 too, and in the units Wikipedia and wire stories print ("10km", "300公尺", "km²")
+_UNIT_FAMILY = {
+    "米": "米|公里|千米|公尺|英尺|英里|海里|(?i:km|cm|mm|m)(?![A-Za-z])",
+    "吨": "吨|公斤|千克|斤|克|磅|(?i:kg)(?![A-Za-z])",
+    "平方米": "平方米|平方公里|亩|公顷|平方|(?i:km|m)\\s*[2²]",
+    "元": "元|美元|欧元|英镑|港元|港币|日元|韩元",
+}
 _PEOPLE = ("人", "名", "位")
 # "哪条路" asks for a road, "哪个区" for a district: a sentence naming only a 市 or a 村 cannot answer it
 # ("哪个区域", "哪个国王" are other questions; countries are named too many ways to check: 日本, 荷兰)
@@ -249,8 +258,9 @@ KINDS = ("number", "duration", "date", "year", "day", "place", "reason", "alias"
 # re-embedded take hours on a CPU; their facts, minutes). Raise it with every change above that
 # moves a bit. 2: fractions, bare 万/亿 amounts, scores, era and three-digit years, centuries,
 # decades and periods, causes said with 为纪念/故有, a person named after a role (局长符劲松),
-# lengths of time of four digits and more but in years ("1300余小时")
-FACTS_VERSION = 2
+# lengths of time of four digits and more but in years ("1300余小时"). 3: amounts in 公斤, 千克, 厘米,
+# 公尺, 英里…, and in 美元, 欧元, 港元… ("63美元", "120公斤" held no number)
+FACTS_VERSION = 3
 _BIT = {kind: 1 << i for i, kind in enumerate(KINDS)}
 BYLINE = 1 << len(KINDS)  # a byline on its own ("株洲日报讯(全媒体记者/张威)"): not a kind of answer
 
