@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.ranking.answer_types import asks_account
+from retrieval.ranking.answer_types import asks_account, question_types
 
 ARTICLES = [
     {
@@ -61,4 +61,4 @@ def test_a_question_for_one_fact_is_not_an_account(service):
     ],
 )
 def test_what_asks_for_an_account(question, account):
-    assert asks_account(question) is account
+    assert asks_account(question, question_types(question)) is account

@@ -210,11 +210,10 @@ _ACCOUNT = re.compile(
 )
 
 
-def asks_account(question: str) -> bool:
-    """Whether ``question`` asks for an account rather than one fact: a reason (``question_types``'
-    "reason"), a manner, a list or a description (:data:`_ACCOUNT`) — but not an amount or a date
-    ("受影响的有多少户?" asks for one number)."""
-    kinds = question_types(question)
+def asks_account(question: str, kinds: frozenset[str]) -> bool:
+    """Whether ``question``, asking for ``kinds`` (:func:`question_types`), asks for an account
+    rather than one fact: a reason, a manner, a list or a description (:data:`_ACCOUNT`) — but not
+    an amount or a date ("受影响的有多少户?" asks for one number)."""
     return "reason" in kinds or (bool(_ACCOUNT.search(question)) and not kinds & _ONE_FACT)
 
 

@@ -63,6 +63,7 @@ def parse_query(
         weights = [terms.idf(t) for t in keywords]
     absent = sum(w for t, w in zip(keywords, weights) if not terms.document_frequency(t))
     pairs = character_pairs(normalized) if lang == "zh" else ()
+    kinds = question_types(normalized)
     return Query(
         text=question,
         normalized=normalized,
@@ -71,10 +72,10 @@ def parse_query(
         weights=tuple(weights),
         unknown=absent / (sum(weights) or 1),
         matched=absent < sum(weights),
-        kinds=question_types(normalized),
+        kinds=kinds,
         unit=question_unit(normalized),
         places=question_places(normalized),
-        account=asks_account(normalized),
+        account=asks_account(normalized, kinds),
         when=resolve(normalized, newest, newest_label, today or Date.today()),
         pairs=pairs,
         pair_weights=tuple(terms.idf(p) for p in pairs),
