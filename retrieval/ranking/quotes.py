@@ -35,6 +35,10 @@ def _quote_span(
     one before as well when all three fit in ``Tuning.max_quote_chars``: a cause, a list or a story
     seldom ends with the sentence that matches the question best."""
     s = index.sentences[hit.sentence]
+
+    def fits(first: int, last: int) -> bool:
+        return index.sentences[last].end - index.sentences[first].start <= t.max_quote_chars
+
     options = []
     if hit.sentence > 0 and index.sentences[hit.sentence - 1].joins_next:
         options.append(hit.sentence - 1)
@@ -46,9 +50,9 @@ def _quote_span(
     )
     if account and options and not leans_back:
         first, last = min(options + [hit.sentence]), max(options + [hit.sentence])
-        if index.sentences[last].end - index.sentences[first].start <= t.max_quote_chars:
+        if fits(first, last):
             return first, last
-        if s.joins_next and index.sentences[hit.sentence + 1].end - s.start <= t.max_quote_chars:
+        if s.joins_next and fits(hit.sentence, hit.sentence + 1):
             return hit.sentence, hit.sentence + 1
     best = None
     typed = [] if leans_back or holds is None or holds(hit.sentence) else [n for n in options if holds(n)]
@@ -66,9 +70,7 @@ def _quote_span(
     if best is None:
         return hit.sentence, hit.sentence
     first, last = min(best, hit.sentence), max(best, hit.sentence)
-    if index.sentences[last].end - index.sentences[first].start > t.max_quote_chars:
-        return hit.sentence, hit.sentence
-    return first, last
+    return (first, last) if fits(first, last) else (hit.sentence, hit.sentence)
 
 
 def _passage(index: Index, hit: Hit, first: int, last: int) -> Passage:
