@@ -42,6 +42,6 @@ def run(questions: Path, service: AnswerService, say: Callable[[str], None] = la
     started = time.perf_counter()
     answers = [service.ask(item.question, top_k=TOP_K) for item in items]
     say(f"Asked {len(items)} questions in {time.perf_counter() - started:.1f} s")
-    built_from = [Path(p) for p in service.index.manifest.get("corpus_paths", [])]
+    built_from = service.built_from
     corpus = built_from if built_from and all(p.exists() for p in built_from) else service.settings.corpus_paths
     return score(items, answers, ingest(corpus).sources)

@@ -189,11 +189,15 @@ class AnswerService:
         thread.start()
         return thread
 
+    @property
+    def built_from(self) -> list[Path]:
+        """The corpus paths the index was built from, as its manifest records them."""
+        return [Path(p) for p in self.index.manifest.get("corpus_paths", [])]
+
     def corpus_changes(self, corpus_paths: list[Path] | None = None) -> list[str]:
         """Files added, edited or removed since the index was built: in ``corpus_paths``, or by
         default in the folders it was built from. Compared by content, not by path."""
-        paths = corpus_paths or [Path(p) for p in self.index.manifest.get("corpus_paths", [])]
-        return corpus_changes(self.index.manifest, paths)
+        return corpus_changes(self.index.manifest, corpus_paths or self.built_from)
 
     def ask(self, question: str, top_k: int | None = None, previous: Answer | None = None) -> Answer:
         """The one path a question takes: validated, normalized and classified once (a
