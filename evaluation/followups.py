@@ -28,5 +28,5 @@ def run(pairs: list[dict], service: AnswerService) -> tuple[EvalReport, EvalRepo
         in_context.append(answer)
         read.append(f'{pair["id"]}: {pair["followup"]}  →  {answer.read_as or "(not read as a follow-up)"}')
         alone.append(service.ask(pair["followup"], top_k=TOP_K))
-    sources = ingest([Path(p) for p in service.index.manifest.get("corpus_paths", [])]).sources
+    sources = ingest(service.built_from).sources
     return score(items, in_context, sources), score(items, alone, sources), read
