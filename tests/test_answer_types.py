@@ -231,13 +231,13 @@ def test_a_named_kind_of_place_must_be_the_one_supplied(sentence, places, match)
     assert type_match(frozenset({"place"}), sentence, None, places) == match
 
 
-def _candidates(answer_type: float, *, asks_type: bool, english: bool = False) -> Candidates:
+def _candidates(answer_type: float, *, asks_type: bool, english: bool = False, attribute: float = 1.0) -> Candidates:
     one = np.ones(1, dtype=np.float32)
     return Candidates(
         ids=np.array([7]), dense=one, chunk=one, window_coverage=one, context_coverage=one,
         answer_type=np.array([answer_type], dtype=np.float32), byline=0 * one, neighbour=one, bm25=one,
         sentence_coverage=one, position=0 * one, length=40 * one, beyond_headline=one, neighbour_type=0 * one,
-        asks_type=asks_type, english=english,
+        attribute=attribute * one, asks_type=asks_type, english=english,
     )
 
 
@@ -251,4 +251,6 @@ def test_confidence_drops_when_the_best_sentence_lacks_what_was_asked():
     assert confidence(hits, _candidates(0.0, asks_type=False, english=True), w) == pytest.approx(
         1.5 + w.answer_type + w.crosslingual
     )
+    # a window that never mentions the attribute asked about ("…的总投资是多少")
+    assert confidence(hits, _candidates(1.0, asks_type=True, attribute=0.0), w) == pytest.approx(1.5 - w.attribute_penalty)
     assert confidence([], _candidates(0.0, asks_type=True), w) == 0.0

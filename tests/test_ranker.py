@@ -31,7 +31,7 @@ def _candidates(dense, answer_type, *, english=False) -> Candidates:
         context_coverage=col([0.5] * n), answer_type=col(answer_type), byline=col([0] * n),
         neighbour=col([0.8] * n), bm25=col([1.0] * n), sentence_coverage=col([0.5] * n),
         position=col(range(n)), length=col([40] * n), beyond_headline=col([0.5] * n), neighbour_type=col([0] * n),
-        asks_type=True, english=english, keywords=3,
+        attribute=col([1] * n), asks_type=True, english=english, keywords=3,
     )
 
 

@@ -257,6 +257,16 @@ class TermIndex:
                 out[j] = w[rest & present].sum() / w[rest].sum()
         return out
 
+    def mentions(self, word: str, ids: np.ndarray) -> np.ndarray:
+        """Whether the window of each of ``ids`` (its sentence, neighbours and headline, as for
+        :meth:`coverage`) holds at least two of ``word``'s characters: a reader's word and the
+        paper's for one thing share characters more often than they match whole ("总投资" and
+        "投资额", "总经理" and "经理")."""
+        chars = set(word)
+        return np.fromiter(
+            (len(chars.intersection(self._window(int(i)))) >= 2 for i in ids), dtype=bool, count=len(ids)
+        )
+
     def _window(self, i: int) -> str:
         article = self.articles[i]
         first = i - 1 if i > 0 and self.articles[i - 1] == article else i

@@ -217,6 +217,49 @@ def asks_account(question: str, kinds: frozenset[str]) -> bool:
     return "reason" in kinds or (bool(_ACCOUNT.search(question)) and not kinds & _ONE_FACT)
 
 
+# the attribute a question asks about is the noun just before its question word ("…产业园的总投资
+# 是多少", "省直中医院的院长是谁"), past the words that only link the two (的, 是, 一共有, 预计…)
+_INTERROGATIVE = re.compile(r"多少|几|谁|什么|啥|哪|怎么|怎样|如何|多[高长大远重宽深久]|是否|有没有|有无")
+_LINKING = frozenset(
+    "的 是 为 有 叫 在 将 由 被 了 要 会 能 能够 可 可以 约 达 达到 共 一共 总共 共有 大概 大约 还 都 已经 已 曾 曾经 "
+    "目前 现在 当时 最 一 分别 各 究竟 到底 又 也 就 才 则 预计 计划".split()
+)
+_LINKING_TAGS = frozenset({"u", "uj", "ul", "uz", "ug", "ud", "uv", "d", "p", "c", "y", "x"})
+_NOUN_TAGS = frozenset({"n", "nz", "vn", "ng", "an"})
+# nouns that only restate the asked kind ("成立的时间", "举办的地点", "它的名字")
+_KIND_NOUNS = frozenset("时候 时间 日期 年份 地方 地点 位置 名字 名称 数量".split())
+# "…的那种欠款叫什么?", "那位美国女作家是谁": the reader's word for a thing the question describes
+_NAMES_ASKED = re.compile(r"(?:叫|称作|称为|名叫|叫做)\s*(?:什么|啥)|什么名字|名称是什么|名字是什么")
+_DEMONSTRATIVE = re.compile(r"[那这]一?[个位场段种项篇件家条座次批所名些只]?[^,，、的]{0,4}$")
+
+
+def asked_attribute(question: str) -> str | None:
+    """The attribute a Chinese question asks about, when it names one: the noun before its question
+    word ("湖南先进硬质材料产业园的总投资是多少亿元?" → 投资, "省直中医院的院长是谁?" → 院长). A
+    sentence about the right topic that never mentions the attribute seldom answers: the paper
+    that reports the park's area but not its investment cannot say how much was invested. None
+    for a question with no such noun, for nouns that restate the asked kind (时间, 地方), and for
+    the reader's word for a thing the question describes ("…的那种欠款叫什么?"): the paper may
+    call it otherwise."""
+    if _NAMES_ASKED.search(question):
+        return None
+    m = _INTERROGATIVE.search(question)
+    if not m:
+        return None
+    import jieba.posseg  # loaded by AnswerService.prepare_in_background for the REPL and the bot
+
+    words = [p for p in jieba.posseg.lcut(question[: m.start()]) if p.word.strip()]
+    while words and (words[-1].word in _LINKING or words[-1].flag in _LINKING_TAGS):
+        words.pop()
+    if not words:
+        return None
+    last = words[-1]
+    if (last.flag not in _NOUN_TAGS or len(last.word) < 2 or not re.fullmatch(f"[{CJK}]+", last.word)
+            or last.word in _KIND_NOUNS or _DEMONSTRATIVE.search("".join(p.word for p in words[:-1]))):
+        return None
+    return last.word
+
+
 def question_unit(question: str) -> str | None:
     """The unit a quantity question names ("多少亿元" → "亿元", "多少钱" → "元", "几年" → "年") or
     implies by what it measures ("投资额是多少" → "元", "多高" → "米", "多大年纪" → "岁"), if any."""

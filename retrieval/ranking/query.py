@@ -13,7 +13,7 @@ from datetime import date as Date
 
 from retrieval.index.lexical import Tokenizer
 from retrieval.index.terms import TermIndex, character_pairs
-from retrieval.ranking.answer_types import asks_account, question_places, question_types, question_unit
+from retrieval.ranking.answer_types import asked_attribute, asks_account, question_places, question_types, question_unit
 from retrieval.ranking.when import When, resolve
 from retrieval.text import language, normalize
 
@@ -31,6 +31,8 @@ class Query:
     unit: str | None  # the unit a quantity question names (多少亿元 → 亿元)
     places: tuple[str, ...]  # the kinds of place it names (哪条路 → 路)
     account: bool  # it asks for a reason, a manner, a list or a description: quotes join a neighbour
+    # the noun it asks about ("…的院长是谁" → 院长; Chinese only): the answer's window should mention it
+    attribute: str | None = None
     when: When | None = None  # the days it names ("1月4日", "上个月"), resolved against the issues
     # a Chinese question's character pairs and their IDF (TermIndex.beyond_headline; none for English)
     pairs: tuple[str, ...] = ()
@@ -76,6 +78,7 @@ def parse_query(
         unit=question_unit(normalized),
         places=question_places(normalized),
         account=asks_account(normalized, kinds),
+        attribute=asked_attribute(normalized) if lang == "zh" else None,
         when=resolve(normalized, newest, newest_label, today or Date.today()),
         pairs=pairs,
         pair_weights=tuple(terms.idf(p) for p in pairs),

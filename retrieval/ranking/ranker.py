@@ -11,7 +11,9 @@ the service or the tests trains.
   fused scale.
 - The **calibrator** maps the confidence of :func:`retrieval.ranking.search.confidence` to
   P(the first quote holds the answer): Platt scaling fitted on the held-out DRCD articles, whose
-  negatives lack the answering sentence (fact absent) or their whole article (topic absent). A
+  negatives lack the answering sentence (fact absent) or their whole article (topic absent); the
+  shipped one was fitted before the confidence had its attribute term, which a Platt refit on
+  held-out DRCD would barely move (README, "The ninth pass"). A
   logistic model over the best sentence's features, trained on DRCD, judged DRCD better (AUC 0.95
   against 0.87) and newspaper questions worse (0.76 against 0.92 on the frozen seed set): it
   learned DRCD's questions, which copy their paragraph's words, so it is not used (REPORT.md).

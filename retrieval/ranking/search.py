@@ -60,6 +60,9 @@ class Candidates:
     # 1 when a sentence its quote may join (quotes.select_passages) holds what is asked: the date
     # of "该项目于2020年12月更名" answers the question about the building the sentence before names
     neighbour_type: np.ndarray
+    # what the confidence reads besides: 0 when the question names the attribute it asks about
+    # (Query.attribute: "…的总投资是多少") and the sentence's window does not mention it
+    attribute: np.ndarray
     unknown: float = 0.0  # share of the question's keyword weight absent from the whole corpus
     asks_type: bool = False  # the question asks for a number, duration, date, person or place
     english: bool = False
@@ -219,6 +222,8 @@ class Searcher:
             length=(index.sentence_rows[ids, 2] - index.sentence_rows[ids, 1]).astype(np.float32),
             beyond_headline=self.terms.beyond_headline(query.pairs, query.pair_weights, ids),
             neighbour_type=self._neighbour_types(query, ids),
+            attribute=(self.terms.mentions(query.attribute, ids) if query.attribute else np.ones(len(ids), bool))
+            .astype(np.float32),
         )
 
     def holding(self, query: Query, ids: np.ndarray) -> np.ndarray:
@@ -336,22 +341,24 @@ def confidence(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:
         return 0.0
     best = np.searchsorted(c.ids, hits[0].sentence)
     typed = bool(c.answer_type[best] or c.neighbour_type[best])
-    return confidence_of(hits[0].score, c.unknown, c.asks_type, typed, c.english, t)
+    return confidence_of(hits[0].score, c.unknown, c.asks_type, typed, c.english, bool(c.attribute[best]), t)
 
 
 def confidence_of(
-    fused: float, unknown: float, asks_type: bool, typed: bool, english: bool, t: Tuning = TUNING
+    fused: float, unknown: float, asks_type: bool, typed: bool, english: bool, attributed: bool, t: Tuning = TUNING
 ) -> float:
     """The confidence formula: the best sentence's fused score, less the question's keyword share
-    the corpus lacks and a best sentence without the asked type (``typed``: it, or the neighbour
-    its quote then joins, holds it), plus the English allowance. A
+    the corpus lacks, a best sentence without the asked type (``typed``: it, or the neighbour
+    its quote then joins, holds it) and one whose window does not mention the attribute the
+    question asks about (``attributed``: "…的总投资是多少" answered from a sentence on the park's
+    area), plus the English allowance. A
     question that asks for no kind of thing ("…那种欠款叫什么?") is credited the answer-type
     weight its best sentence could not earn: a sentence that holds what a 多少 question asks for
     is no surer an answer than the best sentence for a question that asks for nothing in
     particular, and without the credit such questions were declined more often."""
     untyped = asks_type and not typed
     return (fused + t.answer_type * (not asks_type) - t.unknown_penalty * unknown - t.type_penalty * untyped
-            + t.crosslingual * english)
+            - t.attribute_penalty * (not attributed) + t.crosslingual * english)
 
 
 def probability(hits: list[Hit], c: Candidates, t: Tuning = TUNING) -> float:

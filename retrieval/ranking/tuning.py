@@ -39,9 +39,13 @@ class Tuning:
     #   - unknown_penalty × (share of the question's keyword weight found nowhere in the corpus)
     #   - type_penalty when the question asks for a kind of thing the best sentence lacks, and so
     #     does the neighbour its quote may join
+    #   - attribute_penalty when the best sentence's window does not mention the attribute the
+    #     question asks about (Query.attribute: "…的院长是谁" → 院长; the largest weight at which no
+    #     held-out set answers fewer of its answerable questions: README, "The ninth pass")
     #   + crosslingual for an English question (no keyword evidence, lower cross-lingual cosines)
     unknown_penalty: float = 0.5
     type_penalty: float = 0.3
+    attribute_penalty: float = 0.03
     crosslingual: float = 0.1
 
     # --- English questions ------------------------------------------------------------------------
