@@ -66,14 +66,14 @@ def collect(index_dir: Path, qa_path: Path, embedder, cache: Path):
     check_facts(index.manifest, index_dir)
     items = load_questions(qa_path)
     key = "|".join([str(index.directory.resolve()), index.manifest.get("built_at", ""),
-                    hashlib.sha256(qa_path.read_bytes()).hexdigest(), ",".join(FEATURES)])
+                    hashlib.sha256(qa_path.read_bytes()).hexdigest(), ",".join(FEATURES), "attribute"])
     if cache.exists():
         data = np.load(cache)
         if "key" in data.files and str(data["key"]) == key:
             return index, items, {k: data[k] for k in data.files if k != "key"}
         print(f"  {cache.name}: made for another index, question file or features; collected again", flush=True)
     searcher = Searcher(index, embedder)
-    xs, labels, fused, ids, groups = [], [], [], [], []
+    xs, labels, fused, ids, groups, attributes = [], [], [], [], [], []
     for n, item in enumerate(items):
         query = searcher.query(item.question)
         cand = searcher.candidates(query, searcher.vector(query))
@@ -90,12 +90,13 @@ def collect(index_dir: Path, qa_path: Path, embedder, cache: Path):
         labels.append(gold)
         fused.append(np.array([hand[i] for i in cand.ids.tolist()], dtype=np.float32))
         ids.append(cand.ids)
+        attributes.append(cand.attribute)
         groups.append(np.full(len(cand.ids), n, dtype=np.int32))
         if n % 500 == 0:
             print(f"  {qa_path.name}: {n}/{len(items)}", flush=True)
     data = {
         "x": np.concatenate(xs), "label": np.concatenate(labels), "fused": np.concatenate(fused),
-        "ids": np.concatenate(ids), "question": np.concatenate(groups),
+        "ids": np.concatenate(ids), "question": np.concatenate(groups), "attribute": np.concatenate(attributes),
     }
     np.savez(cache, key=np.array(key), **data)
     return index, items, data
@@ -210,7 +211,7 @@ def confidences(data, ranked, n_items: int):
         if x[col["keywords"]] == 0 or x[col["unknown"]] >= 1.0:
             continue
         out[n] = confidence_of(float(data["fused"][rows[0]]), float(x[col["unknown"]]), bool(x[col["asks_type"]]),
-                               typed(x, col), bool(x[col["english"]]))
+                               typed(x, col), bool(x[col["english"]]), bool(data["attribute"][rows[0]]))
     return out
 
 
@@ -348,8 +349,8 @@ def fit(args) -> int:
     say()
     from retrieval.ranking.tuning import TUNING
 
-    say(f"Fitted on DRCD, the parts weigh fused − {-w[1]:.3f} × unknown − {-w[2]:.3f} × untyped "
-        f"(by hand: {TUNING.unknown_penalty} and {TUNING.type_penalty}).")
+    say(f"Fitted on DRCD, the parts weigh fused − {-w[1]:.3f} × unknown − {-w[2]:.3f} × untyped − {-w[3]:.3f} × "
+        f"unattributed (by hand: {TUNING.unknown_penalty}, {TUNING.type_penalty} and {TUNING.attribute_penalty}).")
     say("A topic-absent DRCD question lacks its article whole, so its own words are missing from the corpus,")
     say("but its fused score drops with them (the words that would match are gone), and DRCD's answerable")
     say("questions copy their paragraph's words: the penalties add almost nothing there. A reader's paraphrase")
@@ -386,17 +387,19 @@ TOP_COLUMNS = ("dense", "chunk", "window_coverage", "context_coverage", "sentenc
 
 def confidence_parts(data, ranked, n_items: int):
     """What the confidence adds up for each question's best sentence: its fused score, the
-    question's unknown keyword share, and whether it lacks the asked type (a question without
-    a best sentence: nothing found, nothing known)."""
+    question's unknown keyword share, whether it lacks the asked type, and whether its window
+    lacks the attribute asked about (a question without a best sentence: nothing found, nothing
+    known)."""
     import numpy as np
 
     from retrieval.ranking.ranker import FEATURES
 
     col = {name: i for i, name in enumerate(FEATURES)}
-    out = np.tile([0.0, 1.0, 1.0], (n_items, 1))
+    out = np.tile([0.0, 1.0, 1.0, 1.0], (n_items, 1))
     for n, rows in best_first(ranked, n_items):
         x = data["x"][rows[0]]
-        out[n] = [data["fused"][rows[0]], x[col["unknown"]], float(x[col["asks_type"]] > 0 and not typed(x, col))]
+        out[n] = [data["fused"][rows[0]], x[col["unknown"]], float(x[col["asks_type"]] > 0 and not typed(x, col)),
+                  float(not data["attribute"][rows[0]])]
     return out
 
 

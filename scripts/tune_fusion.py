@@ -127,7 +127,8 @@ def main() -> int:
     production, margin = TUNING, TUNING.pair_margin
     named = {**sets, **({"holdout": holdout} if holdout else {})}
     print(f"\nconfidence = best fused - unknown_penalty * unknown keyword share - type_penalty * [best sentence "
-          f"lacks the asked type] + crosslingual * [English question]; pair_margin={margin}")
+          f"lacks the asked type] - attribute_penalty * [its window lacks the attribute asked about] "
+          f"+ crosslingual * [English question]; pair_margin={margin}")
     for type_penalty, crosslingual in itertools.product([0.0, 0.1, 0.2, 0.3], [0.0, 0.1]):
         w = replace(production, type_penalty=type_penalty, crosslingual=crosslingual)
         tops = {name: score_set(index, rows, w)[3] for name, (index, rows) in named.items()}
