@@ -31,7 +31,8 @@ class Query:
     unit: str | None  # the unit a quantity question names (多少亿元 → 亿元)
     places: tuple[str, ...]  # the kinds of place it names (哪条路 → 路)
     account: bool  # it asks for a reason, a manner, a list or a description: quotes join a neighbour
-    # the noun it asks about ("…的院长是谁" → 院长; Chinese only): the answer's window should mention it
+    # the noun it asks about ("…的院长是谁" → 院长; Chinese only), when the corpus prints it somewhere
+    # (one it never prints already counts in ``unknown``): the answer's window should mention it
     attribute: str | None = None
     when: When | None = None  # the days it names ("1月4日", "上个月"), resolved against the issues
     # a Chinese question's character pairs and their IDF (TermIndex.beyond_headline; none for English)
@@ -66,6 +67,7 @@ def parse_query(
     absent = sum(w for t, w in zip(keywords, weights) if not terms.document_frequency(t))
     pairs = character_pairs(normalized) if lang == "zh" else ()
     kinds = question_types(normalized)
+    attribute = asked_attribute(normalized) if lang == "zh" else None
     return Query(
         text=question,
         normalized=normalized,
@@ -78,7 +80,7 @@ def parse_query(
         unit=question_unit(normalized),
         places=question_places(normalized),
         account=asks_account(normalized, kinds),
-        attribute=asked_attribute(normalized) if lang == "zh" else None,
+        attribute=attribute if attribute and terms.document_frequency(attribute) else None,
         when=resolve(normalized, newest, newest_label, today or Date.today()),
         pairs=pairs,
         pair_weights=tuple(terms.idf(p) for p in pairs),

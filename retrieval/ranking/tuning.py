@@ -45,7 +45,7 @@ class Tuning:
     #   + crosslingual for an English question (no keyword evidence, lower cross-lingual cosines)
     unknown_penalty: float = 0.5
     type_penalty: float = 0.3
-    attribute_penalty: float = 0.03
+    attribute_penalty: float = 0.05
     crosslingual: float = 0.1
 
     # --- English questions ------------------------------------------------------------------------
