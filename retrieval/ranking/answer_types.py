@@ -240,7 +240,7 @@ def asked_attribute(question: str) -> str | None:
     that reports the park's area but not its investment cannot say how much was invested. None
     for a question with no such noun, for nouns that restate the asked kind (时间, 地方), and for
     the reader's word for a thing the question describes ("…的那种欠款叫什么?"): the paper may
-    call it otherwise."""
+    call it otherwise. ``parse_query`` keeps it only when the corpus prints it somewhere."""
     if _NAMES_ASKED.search(question):
         return None
     m = _INTERROGATIVE.search(question)
