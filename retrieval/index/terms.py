@@ -264,7 +264,8 @@ class TermIndex:
         "投资额", "总经理" and "经理")."""
         chars = set(word)
         return np.fromiter(
-            (len(chars.intersection(self._window(int(i)))) >= 2 for i in ids), dtype=bool, count=len(ids)
+            (sum(c in window for c in chars) >= 2 for window in map(self._window, ids.tolist())), dtype=bool,
+            count=len(ids),
         )
 
     def _window(self, i: int) -> str:
